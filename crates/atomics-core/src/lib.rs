@@ -1,0 +1,15 @@
+#![doc = include_str!("../README.md")]
+
+mod arch;
+mod error;
+mod op;
+mod order;
+mod raw;
+mod region;
+mod width;
+
+pub use error::Error;
+pub use op::{supported_ops, OpType};
+pub use order::{check_fail_order, check_order, MemoryOrder};
+pub use region::Region;
+pub use width::Width;

@@ -1,0 +1,216 @@
+//! The safe view over a byte region: checks once, then operates.
+
+use crate::order::{check_fail_order, check_order};
+use crate::raw::{Rmw, Word, Word1, Word16, Word2, Word4, Word8};
+use crate::{Error, MemoryOrder, OpType, Width};
+
+/// A region of memory of one atomic width, checked for width support and alignment when made.
+///
+/// Every method checks that the operation exists for the region (no write to read-only
+/// memory) and that the memory order is valid for it, then performs exactly one hardware
+/// atomic or one CAS loop. Values are `u128` bit patterns; bits above the width are ignored
+/// on input and zero on output. A refused operation leaves memory untouched.
+#[derive(Clone, Copy, Debug)]
+pub struct Region {
+    ptr: *mut u8,
+    width: Width,
+    readonly: bool,
+}
+
+// SAFETY: a Region is a pointer that its creator promised is valid for its whole life and only
+// ever accessed atomically (see `Region::new`); atomic accesses are safe from any thread.
+unsafe impl Send for Region {}
+// SAFETY: as above; every method takes `&self` and accesses memory only atomically.
+unsafe impl Sync for Region {}
+
+/// Calls `$f::<WordN>` for the width of `$region`.
+macro_rules! by_width {
+    ($region:expr, $f:ident($($arg:expr),*)) => {
+        match $region.width {
+            Width::W1 => $f::<Word1>($($arg),*),
+            Width::W2 => $f::<Word2>($($arg),*),
+            Width::W4 => $f::<Word4>($($arg),*),
+            Width::W8 => $f::<Word8>($($arg),*),
+            Width::W16 => $f::<Word16>($($arg),*),
+        }
+    };
+}
+
+impl Region {
+    /// Makes a region of `len` bytes at `ptr`.
+    ///
+    /// Fails with [`Error::UnsupportedWidth`] when no operation exists for `len` bytes with
+    /// this access on the running CPU, and with [`Error::Alignment`] when `ptr` is not aligned
+    /// to the width (misaligned memory is refused, never emulated).
+    ///
+    /// # Safety
+    /// For as long as the region or any copy of it is used:
+    /// - `ptr` is valid for reads of `len` bytes, and for writes too unless `readonly`;
+    /// - every access to those bytes by anyone (threads, processes, other languages) is atomic
+    ///   and of width `len`.
+    pub unsafe fn new(ptr: *mut u8, len: usize, readonly: bool) -> Result<Region, Error> {
+        let width = Width::from_bytes(len)
+            .filter(|w| if readonly { w.has_read_only_load() } else { w.is_lock_free() })
+            .ok_or(Error::UnsupportedWidth { width: len, readonly })?;
+        if ptr as usize % width.alignment() != 0 {
+            return Err(Error::Alignment { width: len, address: ptr as usize });
+        }
+        Ok(Region { ptr, width, readonly })
+    }
+
+    /// The width.
+    pub fn width(&self) -> Width {
+        self.width
+    }
+
+    /// Whether the region refuses every write.
+    pub fn readonly(&self) -> bool {
+        self.readonly
+    }
+
+    /// The address of the first byte.
+    pub fn address(&self) -> usize {
+        self.ptr as usize
+    }
+
+    /// Fails with [`Error::UnsupportedOperation`] unless `op` can run on this region (only
+    /// `LOAD` and `BIT_TEST` can on read-only memory). Arithmetic is allowed: whether a
+    /// region holds an integer is the caller's business.
+    pub fn check_supported(&self, op: OpType) -> Result<(), Error> {
+        if self.readonly && !op.is_read_only() {
+            Err(Error::UnsupportedOperation { op, width: self.width.bytes(), readonly: true })
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Reads the value.
+    pub fn load(&self, order: MemoryOrder) -> Result<u128, Error> {
+        self.check_supported(OpType::Load)?;
+        check_order(OpType::Load, order)?;
+        Ok(self.raw_load(order))
+    }
+
+    /// Writes `value`.
+    pub fn store(&self, value: u128, order: MemoryOrder) -> Result<(), Error> {
+        self.check_supported(OpType::Store)?;
+        check_order(OpType::Store, order)?;
+        // SAFETY: the region is writable (checked) and valid (promised to `new`).
+        unsafe { by_width!(self, store_word(self.ptr, value, order)) };
+        Ok(())
+    }
+
+    /// Compare-exchange (`op` is `CmpxchgWeak` or `CmpxchgStrong`): if the value equals
+    /// `expected`, writes `desired` and gives `Ok(expected)`; otherwise gives `Err(current)`.
+    /// The weak form may fail spuriously.
+    pub fn compare_exchange(
+        &self,
+        op: OpType,
+        expected: u128,
+        desired: u128,
+        success: MemoryOrder,
+        failure: MemoryOrder,
+    ) -> Result<Result<u128, u128>, Error> {
+        debug_assert!(matches!(op, OpType::CmpxchgWeak | OpType::CmpxchgStrong));
+        self.check_supported(op)?;
+        check_fail_order(op, success, failure)?;
+        let mask = self.width.mask();
+        let weak = op == OpType::CmpxchgWeak;
+        let (e, d) = (expected & mask, desired & mask);
+        // SAFETY: the region is writable (checked) and valid (promised to `new`); the orders
+        // passed the failure-order rule, which is all Rust's compare_exchange asks.
+        Ok(unsafe { by_width!(self, compare_exchange_word(self.ptr, e, d, weak, success, failure)) })
+    }
+
+    /// Reads bit `index` (0 is the least significant bit of the native-endian integer).
+    pub fn bit_test(&self, index: i64, order: MemoryOrder) -> Result<bool, Error> {
+        check_order(OpType::BitTest, order)?;
+        self.check_supported(OpType::BitTest)?;
+        let mask = self.bit_mask(index)?;
+        Ok(self.raw_load(order) & mask != 0)
+    }
+
+    /// Performs a read-modify-write (`op` is any operation from `EXCHANGE` on except the
+    /// compare-exchanges and `BIT_TEST`), returning the previous value.
+    ///
+    /// `operand` is the value of the operations that take one (`EXCHANGE`, `OR`, `ADD`, ...)
+    /// and the bit index of `BIT_TEST_COMPL`/`SET`/`RESET`; it is ignored by the others.
+    /// The bit operations give the previous value too: test it with the bit's mask.
+    pub fn read_modify_write(&self, op: OpType, operand: u128, order: MemoryOrder) -> Result<u128, Error> {
+        self.check_supported(op)?;
+        let (rmw, operand) = match op {
+            OpType::Exchange => (Rmw::Swap, operand),
+            OpType::Or | OpType::FetchOr => (Rmw::Or, operand),
+            OpType::Xor | OpType::FetchXor => (Rmw::Xor, operand),
+            OpType::And | OpType::FetchAnd => (Rmw::And, operand),
+            OpType::Not | OpType::FetchNot => (Rmw::Xor, u128::MAX),
+            OpType::Add | OpType::FetchAdd => (Rmw::Add, operand),
+            OpType::Sub | OpType::FetchSub => (Rmw::Sub, operand),
+            OpType::Inc | OpType::FetchInc => (Rmw::Add, 1),
+            OpType::Dec | OpType::FetchDec => (Rmw::Sub, 1),
+            OpType::Neg | OpType::FetchNeg => (Rmw::Neg, 0),
+            OpType::BitTestCompl => (Rmw::Xor, operand),
+            OpType::BitTestSet => (Rmw::Or, operand),
+            OpType::BitTestReset => (Rmw::And, !operand),
+            OpType::Store | OpType::Load | OpType::BitTest | OpType::CmpxchgWeak | OpType::CmpxchgStrong => {
+                unreachable!("{} is not a read-modify-write", op.name())
+            }
+        };
+        let operand = operand & self.width.mask();
+        // SAFETY: the region is writable (checked) and valid (promised to `new`).
+        Ok(unsafe { by_width!(self, fetch_word(self.ptr, rmw, operand, order)) })
+    }
+
+    /// Complements (`BitTestCompl`), sets (`BitTestSet`) or clears (`BitTestReset`) bit
+    /// `index`, returning its previous value.
+    pub fn bit_modify(&self, op: OpType, index: i64, order: MemoryOrder) -> Result<bool, Error> {
+        debug_assert!(matches!(op, OpType::BitTestCompl | OpType::BitTestSet | OpType::BitTestReset));
+        self.check_supported(op)?;
+        let mask = self.bit_mask(index)?;
+        Ok(self.read_modify_write(op, mask, order)? & mask != 0)
+    }
+
+    /// The mask of bit `index`, or [`Error::BitIndex`] outside `0..8 * width`.
+    fn bit_mask(&self, index: i64) -> Result<u128, Error> {
+        if (0..i64::from(self.width.bits())).contains(&index) {
+            Ok(1 << index)
+        } else {
+            Err(Error::BitIndex)
+        }
+    }
+
+    fn raw_load(&self, order: MemoryOrder) -> u128 {
+        // SAFETY: the region is valid for reads (promised to `new`); on read-only memory
+        // `new` admitted only widths that have a true load.
+        unsafe { by_width!(self, load_word(self.ptr, order)) }
+    }
+}
+
+// Generic shims so that `by_width!` can name one function per operation.
+
+unsafe fn load_word<W: Word>(ptr: *mut u8, order: MemoryOrder) -> u128 {
+    // SAFETY: forwarded from the caller.
+    unsafe { W::load(ptr, order) }
+}
+
+unsafe fn store_word<W: Word>(ptr: *mut u8, value: u128, order: MemoryOrder) {
+    // SAFETY: forwarded from the caller.
+    unsafe { W::store(ptr, value, order) }
+}
+
+unsafe fn compare_exchange_word<W: Word>(
+    ptr: *mut u8,
+    expected: u128,
+    desired: u128,
+    weak: bool,
+    success: MemoryOrder,
+    failure: MemoryOrder,
+) -> Result<u128, u128> {
+    // SAFETY: forwarded from the caller.
+    unsafe { W::compare_exchange(ptr, expected, desired, weak, success, failure) }
+}
+
+unsafe fn fetch_word<W: Word>(ptr: *mut u8, rmw: Rmw, operand: u128, order: MemoryOrder) -> u128 {
+    // SAFETY: forwarded from the caller.
+    unsafe { W::fetch(ptr, rmw, operand, order) }
+}
