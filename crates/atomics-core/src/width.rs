@@ -68,6 +68,32 @@ impl Width {
         self.bytes()
     }
 
+    /// The value whose native-endian bytes are `bytes` (which must be `self.bytes()` long).
+    pub fn from_ne_bytes(self, bytes: &[u8]) -> u128 {
+        assert_eq!(bytes.len(), self.bytes(), "wrong number of bytes for {self:?}");
+        let mut full = [0u8; 16];
+        if cfg!(target_endian = "little") {
+            full[..bytes.len()].copy_from_slice(bytes);
+        } else {
+            full[16 - bytes.len()..].copy_from_slice(bytes);
+        }
+        u128::from_ne_bytes(full)
+    }
+
+    /// The native-endian bytes of `value` (its low `self.bytes()` bytes), in the first
+    /// `self.bytes()` places of the result.
+    pub fn to_ne_bytes(self, value: u128) -> [u8; 16] {
+        let full = value.to_ne_bytes();
+        let mut out = [0u8; 16];
+        let n = self.bytes();
+        if cfg!(target_endian = "little") {
+            out[..n].copy_from_slice(&full[..n]);
+        } else {
+            out[..n].copy_from_slice(&full[16 - n..]);
+        }
+        out
+    }
+
     /// Whether every operation on this width is a lock-free, address-free hardware atomic
     /// on the running CPU. Widths 1 to 8 always are; 16 needs `cmpxchg16b`.
     pub fn is_lock_free(self) -> bool {
@@ -103,6 +129,17 @@ mod tests {
             assert_eq!(w.alignment(), w.bytes());
             assert_eq!(w.mask().count_ones(), w.bits());
         }
+    }
+
+    #[test]
+    fn native_endian_bytes_round_trip() {
+        for w in Width::ALL {
+            let value = 0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10u128 & w.mask();
+            let bytes = w.to_ne_bytes(value);
+            assert_eq!(w.from_ne_bytes(&bytes[..w.bytes()]), value);
+            assert!(bytes[w.bytes()..].iter().all(|&b| b == 0));
+        }
+        assert_eq!(Width::W4.to_ne_bytes(0x0102_0304)[..4], 0x0102_0304u32.to_ne_bytes());
     }
 
     #[test]

@@ -1,0 +1,185 @@
+//! Python arguments to core values and back: integers, bytes, memory orders, widths.
+//!
+//! Every conversion runs before the atomic operation (it may run Python code, such as an
+//! `__index__` method) and raises a `TypeError`, `ValueError` or `OverflowError` that names
+//! the argument.
+
+use std::ffi::c_longlong;
+
+use atomics_core::{MemoryOrder, Width};
+use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyInt};
+
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into())
+}
+
+/// `obj` as a Python int: ints (bool, IntEnum and other subclasses included) as they are,
+/// other integer-like objects (numpy integers) through `__index__`; floats, strings, None and
+/// the rest are refused.
+fn as_int<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Bound<'py, PyInt>> {
+    if let Ok(int) = obj.cast::<PyInt>() {
+        return Ok(int.clone());
+    }
+    // SAFETY: `obj` is a valid object; PyIndex_Check only reads its type.
+    if unsafe { ffi::PyIndex_Check(obj.as_ptr()) } != 0 {
+        // SAFETY: as above; the result is a new reference or NULL with an exception set.
+        let index = unsafe { Bound::from_owned_ptr_or_err(obj.py(), ffi::PyNumber_Index(obj.as_ptr())) }?;
+        return Ok(index.cast_into::<PyInt>()?);
+    }
+    Err(PyTypeError::new_err(format!("'{name}' must be an int, not '{}'", type_name(obj))))
+}
+
+fn too_big() -> PyErr {
+    PyOverflowError::new_err("int too big to convert")
+}
+
+fn negative_unsigned() -> PyErr {
+    PyOverflowError::new_err("can't convert negative int to unsigned")
+}
+
+/// The bit pattern of integer `obj` as a `width`-byte integer, signed or not. Out-of-range
+/// values are refused (never wrapped) with the `OverflowError`s of `int.to_bytes`.
+#[inline]
+pub(crate) fn int_to_bits(obj: &Bound<'_, PyAny>, width: Width, signed: bool, name: &str) -> PyResult<u128> {
+    let int = as_int(obj, name)?;
+    if width == Width::W16 {
+        return int_to_bits_16(&int, signed);
+    }
+    let mut overflow = 0;
+    // SAFETY: `int` is an int, so no Python code runs; -1 with overflow 0 may be an error
+    // only for non-ints.
+    let value: c_longlong = unsafe { ffi::PyLong_AsLongLongAndOverflow(int.as_ptr(), &mut overflow) };
+    let bits = width.bits();
+    if signed {
+        let (min, max) = (-(1i64 << (bits - 1)), (1u64 << (bits - 1)) as i64 - 1);
+        let max = if bits == 64 { i64::MAX } else { max };
+        if overflow != 0 || value < min || value > max {
+            return Err(too_big());
+        }
+        Ok(u128::from(value as u64) & width.mask())
+    } else {
+        match overflow {
+            0 if value < 0 => Err(negative_unsigned()),
+            0 if (value as u128) > width.mask() => Err(too_big()),
+            0 => Ok(value as u128),
+            -1 => Err(negative_unsigned()),
+            _ if width == Width::W8 => {
+                // Between 2**63 and 2**64 - 1, or too big.
+                // SAFETY: `int` is an int; on error an exception is set and fetched below.
+                let value = unsafe { ffi::PyLong_AsUnsignedLongLong(int.as_ptr()) };
+                if value == u64::MAX && PyErr::take(int.py()).is_some() {
+                    Err(too_big())
+                } else {
+                    Ok(u128::from(value))
+                }
+            }
+            _ => Err(too_big()),
+        }
+    }
+}
+
+fn int_to_bits_16(int: &Bound<'_, PyInt>, signed: bool) -> PyResult<u128> {
+    if signed {
+        int.extract::<i128>().map(|v| v as u128).map_err(|_| too_big())
+    } else if int.lt(0)? {
+        Err(negative_unsigned())
+    } else {
+        int.extract::<u128>().map_err(|_| too_big())
+    }
+}
+
+/// The Python int whose `width`-byte bit pattern is `bits`.
+#[inline]
+pub(crate) fn bits_to_int(py: Python<'_>, bits: u128, width: Width, signed: bool) -> PyResult<Bound<'_, PyAny>> {
+    if width == Width::W16 {
+        let Ok(int) = if signed { (bits as i128).into_pyobject(py) } else { bits.into_pyobject(py) };
+        return Ok(int.into_any());
+    }
+    let ptr = if signed {
+        let shift = 64 - width.bits();
+        let value = ((bits as u64) << shift) as i64 >> shift;
+        // SAFETY: plain constructor; returns a new reference or NULL with an exception set.
+        unsafe { ffi::PyLong_FromLongLong(value) }
+    } else {
+        // SAFETY: as above.
+        unsafe { ffi::PyLong_FromUnsignedLongLong(bits as u64) }
+    };
+    // SAFETY: `ptr` is a new reference or NULL with an exception set.
+    unsafe { Bound::from_owned_ptr_or_err(py, ptr) }
+}
+
+/// A bit index: any int (out-of-range values, huge ones included, are the core's business).
+pub(crate) fn bit_index(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
+    let int = as_int(obj, "index")?;
+    Ok(int.extract::<i64>().unwrap_or(i64::MAX))
+}
+
+/// A memory order argument: a `MemoryOrder` or the int value of one; absent means `SEQ_CST`.
+#[inline]
+pub(crate) fn memory_order(obj: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<MemoryOrder> {
+    let Some(obj) = obj else { return Ok(MemoryOrder::SeqCst) };
+    let Ok(int) = obj.cast::<PyInt>() else {
+        if obj.is_none() {
+            return Ok(MemoryOrder::SeqCst);
+        }
+        return Err(PyTypeError::new_err(format!("'{name}' must be a MemoryOrder, not '{}'", type_name(obj))));
+    };
+    let mut overflow = 0;
+    // SAFETY: `int` is an int, so no Python code runs.
+    let value = unsafe { ffi::PyLong_AsLongLongAndOverflow(int.as_ptr(), &mut overflow) };
+    match MemoryOrder::from_value(value) {
+        Some(order) if overflow == 0 => Ok(order),
+        _ => Err(PyValueError::new_err(format!("{} is not a valid MemoryOrder", int))),
+    }
+}
+
+/// The bit pattern of bytes-like `obj` (any C-contiguous buffer) of exactly `width` bytes.
+/// With `any_iterable`, objects without a buffer are passed through `bytes()` first (as
+/// `atomics` 1.0 does for compare-exchange).
+pub(crate) fn bytes_to_bits(obj: &Bound<'_, PyAny>, width: Width, name: &str, any_iterable: bool) -> PyResult<u128> {
+    let py = obj.py();
+    let converted;
+    let source = if let Ok(bytes) = obj.cast::<PyBytes>() {
+        bytes
+    } else {
+        // SAFETY: `obj` is valid; PyObject_CheckBuffer only reads its type.
+        let has_buffer = unsafe { ffi::PyObject_CheckBuffer(obj.as_ptr()) } != 0;
+        if !has_buffer && !any_iterable {
+            return Err(PyTypeError::new_err(format!(
+                "'{name}' must be a bytes-like object, not '{}'",
+                type_name(obj)
+            )));
+        }
+        // SAFETY: `obj` is valid; the result is a new reference or NULL with an exception set.
+        converted = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyBytes_FromObject(obj.as_ptr())) }?
+            .cast_into::<PyBytes>()?;
+        &converted
+    };
+    let data = source.as_bytes();
+    if data.len() != width.bytes() {
+        return Err(PyValueError::new_err(format!("'{name}' object length does not match width.")));
+    }
+    Ok(width.from_ne_bytes(data))
+}
+
+/// A fresh `bytes` holding the `width` native-endian bytes of `bits`.
+pub(crate) fn bits_to_bytes(py: Python<'_>, bits: u128, width: Width) -> Bound<'_, PyBytes> {
+    PyBytes::new(py, &width.to_ne_bytes(bits)[..width.bytes()])
+}
+
+/// A width argument, checked as `atomics` 1.0 checks it: an int, not negative, fitting
+/// `size_t`. Whether the width is supported is checked by whoever uses it.
+pub(crate) fn width(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
+    let Ok(int) = obj.cast::<PyInt>() else {
+        return Err(PyTypeError::new_err("Keyword argument 'width' must have type 'int'."));
+    };
+    if int.lt(0)? {
+        return Err(PyValueError::new_err("Negative width"));
+    }
+    int.extract::<u64>()
+        .map(|w| w as usize)
+        .map_err(|_| PyOverflowError::new_err((int.clone().unbind(), "Value would overflow size_t")))
+}

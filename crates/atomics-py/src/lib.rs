@@ -1,0 +1,52 @@
+//! `atomics._native`: the Python binding of `atomics-core`.
+//!
+//! Each method parses its arguments, makes one call into the core and maps the result or the
+//! error; the Python package `atomics` subclasses these classes under the `atomics` 1.0
+//! names. The GIL is not needed: every operation is a hardware atomic, and the only shared
+//! mutable state (whether a buffer was released) is guarded in `guard.rs`.
+
+use atomics_core::MemoryOrder;
+use pyo3::prelude::*;
+
+mod alignment;
+mod atomic;
+mod cmpxchg;
+mod convert;
+mod errors;
+mod guard;
+mod memory;
+
+#[pymodule(gil_used = false)]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<atomic::AtomicCore>()?;
+    m.add_class::<atomic::AtomicBase>()?;
+    m.add_class::<atomic::AtomicIntegralBase>()?;
+    m.add_class::<atomic::AtomicBytesBase>()?;
+    m.add_class::<cmpxchg::CmpxchgResult>()?;
+    m.add_class::<alignment::Alignment>()?;
+    m.add_function(wrap_pyfunction!(is_valid_store_order, m)?)?;
+    m.add_function(wrap_pyfunction!(is_valid_load_order, m)?)?;
+    m.add_function(wrap_pyfunction!(is_valid_fail_order, m)?)?;
+    Ok(())
+}
+
+/// Whether a store may use the order of value `order` (for `MemoryOrder`).
+#[pyfunction]
+fn is_valid_store_order(order: i64) -> bool {
+    MemoryOrder::from_value(order).is_some_and(MemoryOrder::is_valid_store_order)
+}
+
+/// Whether a load may use the order of value `order` (for `MemoryOrder`).
+#[pyfunction]
+fn is_valid_load_order(order: i64) -> bool {
+    MemoryOrder::from_value(order).is_some_and(MemoryOrder::is_valid_load_order)
+}
+
+/// Whether `fail` may be the failure order of a compare-exchange with success order `succ`.
+#[pyfunction]
+fn is_valid_fail_order(fail: i64, succ: i64) -> bool {
+    match (MemoryOrder::from_value(fail), MemoryOrder::from_value(succ)) {
+        (Some(fail), Some(succ)) => fail.is_valid_fail_order(succ),
+        _ => false,
+    }
+}

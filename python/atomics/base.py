@@ -1,0 +1,42 @@
+"""Atomic objects over private memory (zero-initialised, freed with the last object that
+uses it). Build them with ``atomics.atomic(width, atype)``."""
+
+from ._atypes import ANY, BYTES, INT, INTEGRAL, UINT
+from ._native import AtomicBase as _AtomicBase
+from ._native import AtomicBytesBase as _AtomicBytesBase
+from ._native import AtomicIntegralBase as _AtomicIntegralBase
+
+
+class Atomic(_AtomicBase, ANY):
+    """An atomic with no operations of its own (``atomic(width, ANY, ...)``)."""
+
+    def __init__(self, *, width, is_integral, is_signed):
+        self._init_owned(width, is_integral, is_signed)
+
+
+class AtomicIntegral(_AtomicIntegralBase, Atomic, INTEGRAL):
+    """An integer atomic whose signedness is chosen at construction."""
+
+    def __init__(self, *, width, is_signed):
+        self._init_owned(width, True, is_signed)
+
+
+class AtomicBytes(_AtomicBytesBase, Atomic, BYTES):
+    """An atomic whose value is ``bytes``."""
+
+    def __init__(self, *, width):
+        self._init_owned(width, False, False)
+
+
+class AtomicInt(AtomicIntegral, INT):
+    """A signed integer atomic."""
+
+    def __init__(self, *, width):
+        self._init_owned(width, True, True)
+
+
+class AtomicUint(AtomicIntegral, UINT):
+    """An unsigned integer atomic."""
+
+    def __init__(self, *, width):
+        self._init_owned(width, True, False)
