@@ -33,9 +33,7 @@ for python in "${interpreters[@]}"; do
     venv=$("$root"/tools/env.sh "$python")
     tag=$(basename "$venv")
     echo "== Python $tag: pytest"
-    extra=()
-    case "$tag" in *t) extra=(-X gil=0) ;; esac
-    "$venv/bin/python" "${extra[@]}" -m pytest -q -p no:cacheprovider "$@"
+    "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"
     summary+=("$tag")
 done
 
