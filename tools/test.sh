@@ -9,8 +9,10 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-echo "== Rust: cargo test (core crate)"
+echo "== Rust: cargo test (core crate), clippy, rustfmt"
 cargo test -q -p atomics-core --release
+cargo clippy -q --workspace --all-targets -- -D warnings
+cargo fmt --check
 
 pyenv_root=$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")
 interpreters=()
@@ -28,16 +30,20 @@ else
     interpreters+=("$("$root"/tools/free-threaded-python.sh)")
 fi
 
-summary=()
+passed=()
+failed=()
 for python in "${interpreters[@]}"; do
     venv=$("$root"/tools/env.sh "$python")
     tag=$(basename "$venv")
     echo "== Python $tag: pytest"
-    "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"
-    summary+=("$tag")
+    if "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"; then passed+=("$tag"); else failed+=("$tag"); fi
 done
 
-echo "== tested on: ${summary[*]}"
+echo "== passed on: ${passed[*]:-none}"
 if [ ${#skipped[@]} -gt 0 ]; then
     echo "== SKIPPED (not on this machine): ${skipped[*]}"
+fi
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "== FAILED on: ${failed[*]}"
+    exit 1
 fi

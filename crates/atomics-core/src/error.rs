@@ -95,7 +95,10 @@ mod tests {
                 Error::MemoryOrder { op: OpType::CmpxchgWeak, order: MemoryOrder::Release, is_fail: true },
                 "RELEASE is not a valid fail memory order for a CMPXCHG_WEAK operation.",
             ),
-            (Error::UnsupportedWidth { width: 3, readonly: false }, "No operations are supported on objects with a width of 3."),
+            (
+                Error::UnsupportedWidth { width: 3, readonly: false },
+                "No operations are supported on objects with a width of 3.",
+            ),
             (
                 Error::UnsupportedWidth { width: 3, readonly: true },
                 "No operations are supported on readonly objects with a width of 3.",

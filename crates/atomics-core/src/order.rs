@@ -24,13 +24,8 @@ pub enum MemoryOrder {
 
 impl MemoryOrder {
     /// Every order, by ascending value.
-    pub const ALL: [MemoryOrder; 5] = [
-        MemoryOrder::Relaxed,
-        MemoryOrder::Acquire,
-        MemoryOrder::Release,
-        MemoryOrder::AcqRel,
-        MemoryOrder::SeqCst,
-    ];
+    pub const ALL: [MemoryOrder; 5] =
+        [MemoryOrder::Relaxed, MemoryOrder::Acquire, MemoryOrder::Release, MemoryOrder::AcqRel, MemoryOrder::SeqCst];
 
     /// The order whose C11 value is `value` (0, 2, 3, 4 or 5).
     pub const fn from_value(value: i64) -> Option<MemoryOrder> {

@@ -46,10 +46,8 @@ fn model(op: OpType, old: u128, operand: u128, mask: u128) -> u128 {
 
 #[test]
 fn read_modify_writes_match_the_model() {
-    let rmw_ops: Vec<OpType> = OpType::ALL
-        .into_iter()
-        .filter(|op| op.value() >= OpType::Or.value() || *op == OpType::Exchange)
-        .collect();
+    let rmw_ops: Vec<OpType> =
+        OpType::ALL.into_iter().filter(|op| op.value() >= OpType::Or.value() || *op == OpType::Exchange).collect();
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     for width in widths() {
         let mut cell = Cell([0; 16]);
@@ -88,7 +86,13 @@ fn compare_exchange_and_bits_match_the_model() {
                 assert_eq!(failed, Ok(Err(start)));
             }
             let desired = rng.value(mask);
-            let ok = region.compare_exchange(OpType::CmpxchgStrong, start, desired, MemoryOrder::AcqRel, MemoryOrder::Acquire);
+            let ok = region.compare_exchange(
+                OpType::CmpxchgStrong,
+                start,
+                desired,
+                MemoryOrder::AcqRel,
+                MemoryOrder::Acquire,
+            );
             assert_eq!(ok, Ok(Ok(start)));
             assert_eq!(region.load(MemoryOrder::Acquire).unwrap(), desired);
 
@@ -138,7 +142,9 @@ fn refused_operations_leave_memory_unchanged() {
         let Ok(region) = region else { continue };
         let before = region.load(MemoryOrder::SeqCst).unwrap();
         assert!(region.store(1, MemoryOrder::Acquire).is_err());
-        assert!(region.compare_exchange(OpType::CmpxchgStrong, before, 0, MemoryOrder::Relaxed, MemoryOrder::SeqCst).is_err());
+        assert!(region
+            .compare_exchange(OpType::CmpxchgStrong, before, 0, MemoryOrder::Relaxed, MemoryOrder::SeqCst)
+            .is_err());
         assert!(region.load(MemoryOrder::Release).is_err());
         assert_eq!(region.load(MemoryOrder::SeqCst).unwrap(), before);
     }

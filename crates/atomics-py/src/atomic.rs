@@ -91,7 +91,14 @@ impl Handle {
 
     /// An integer read-modify-write with an optional operand; the previous value.
     #[inline(always)]
-    fn int_rmw(&self, py: Python<'_>, op: OpType, operand: Option<&Bound<'_, PyAny>>, order: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<u128> {
+    fn int_rmw(
+        &self,
+        py: Python<'_>,
+        op: OpType,
+        operand: Option<&Bound<'_, PyAny>>,
+        order: Option<&Bound<'_, PyAny>>,
+        name: &str,
+    ) -> PyResult<u128> {
         let operand = match operand {
             Some(obj) => self.int_arg(obj, name)?,
             None => 0,
@@ -101,7 +108,14 @@ impl Handle {
     }
 
     /// A bytes read-modify-write with an optional operand; the previous value.
-    fn bytes_rmw(&self, py: Python<'_>, op: OpType, operand: Option<&Bound<'_, PyAny>>, order: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<u128> {
+    fn bytes_rmw(
+        &self,
+        py: Python<'_>,
+        op: OpType,
+        operand: Option<&Bound<'_, PyAny>>,
+        order: Option<&Bound<'_, PyAny>>,
+        name: &str,
+    ) -> PyResult<u128> {
         self.check_supported(py, op)?;
         let operand = match operand {
             Some(obj) => self.bytes_arg(obj, name)?,
@@ -111,7 +125,13 @@ impl Handle {
         self.run(py, |r| r.read_modify_write(op, operand, order))
     }
 
-    fn bit_op(&self, py: Python<'_>, op: OpType, index: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+    fn bit_op(
+        &self,
+        py: Python<'_>,
+        op: OpType,
+        index: &Bound<'_, PyAny>,
+        order: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
         let order = memory_order(order, "order")?;
         if op == OpType::BitTest {
             atomics_core::check_order(op, order).map_err(|e| core_error(py, e))?;
@@ -125,7 +145,15 @@ impl Handle {
         }
     }
 
-    fn cmpxchg<'py>(&self, py: Python<'py>, op: OpType, expected: u128, desired: u128, success: MemoryOrder, failure: MemoryOrder) -> PyResult<Result<u128, u128>> {
+    fn cmpxchg<'py>(
+        &self,
+        py: Python<'py>,
+        op: OpType,
+        expected: u128,
+        desired: u128,
+        success: MemoryOrder,
+        failure: MemoryOrder,
+    ) -> PyResult<Result<u128, u128>> {
         self.run(py, |r| r.compare_exchange(op, expected, desired, success, failure))
     }
 }
@@ -181,7 +209,13 @@ impl AtomicBase {
     }
 
     /// Gives the object private zeroed memory of `width` bytes.
-    fn _init_owned(&self, py: Python<'_>, width: &Bound<'_, PyAny>, is_integral: &Bound<'_, PyAny>, is_signed: Py<PyAny>) -> PyResult<()> {
+    fn _init_owned(
+        &self,
+        py: Python<'_>,
+        width: &Bound<'_, PyAny>,
+        is_integral: &Bound<'_, PyAny>,
+        is_signed: Py<PyAny>,
+    ) -> PyResult<()> {
         self.init("Atomic", || {
             let bytes = convert::width(width)?;
             Width::supported(bytes).ok_or_else(|| unsupported_width(py, bytes))?;
@@ -331,7 +365,11 @@ impl AtomicIntegralBase {
 
     /// Writes `desired`, returning the previous value.
     #[pyo3(signature = (desired, order = None))]
-    fn exchange<'py>(slf: &Bound<'py, Self>, desired: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    fn exchange<'py>(
+        slf: &Bound<'py, Self>,
+        desired: &Bound<'_, PyAny>,
+        order: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let h = handle(slf)?;
         let bits = h.int_rmw(slf.py(), OpType::Exchange, Some(desired), order, "desired")?;
         h.to_int(slf.py(), bits)
@@ -339,13 +377,25 @@ impl AtomicIntegralBase {
 
     /// Compare-exchange that may fail spuriously.
     #[pyo3(signature = (expected, desired, success = None, failure = None))]
-    fn cmpxchg_weak(slf: &Bound<'_, Self>, expected: &Bound<'_, PyAny>, desired: &Bound<'_, PyAny>, success: Option<&Bound<'_, PyAny>>, failure: Option<&Bound<'_, PyAny>>) -> PyResult<CmpxchgResult> {
+    fn cmpxchg_weak(
+        slf: &Bound<'_, Self>,
+        expected: &Bound<'_, PyAny>,
+        desired: &Bound<'_, PyAny>,
+        success: Option<&Bound<'_, PyAny>>,
+        failure: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<CmpxchgResult> {
         Self::cmpxchg(slf, OpType::CmpxchgWeak, expected, desired, success, failure)
     }
 
     /// Compare-exchange that fails only when the value differs from `expected`.
     #[pyo3(signature = (expected, desired, success = None, failure = None))]
-    fn cmpxchg_strong(slf: &Bound<'_, Self>, expected: &Bound<'_, PyAny>, desired: &Bound<'_, PyAny>, success: Option<&Bound<'_, PyAny>>, failure: Option<&Bound<'_, PyAny>>) -> PyResult<CmpxchgResult> {
+    fn cmpxchg_strong(
+        slf: &Bound<'_, Self>,
+        expected: &Bound<'_, PyAny>,
+        desired: &Bound<'_, PyAny>,
+        success: Option<&Bound<'_, PyAny>>,
+        failure: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<CmpxchgResult> {
         Self::cmpxchg(slf, OpType::CmpxchgStrong, expected, desired, success, failure)
     }
 
@@ -357,19 +407,31 @@ impl AtomicIntegralBase {
 
     /// Complements bit `index`, returning its previous value.
     #[pyo3(signature = (index, order = None))]
-    fn bit_test_compl(slf: &Bound<'_, Self>, index: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+    fn bit_test_compl(
+        slf: &Bound<'_, Self>,
+        index: &Bound<'_, PyAny>,
+        order: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
         handle(slf)?.bit_op(slf.py(), OpType::BitTestCompl, index, order)
     }
 
     /// Sets bit `index`, returning its previous value.
     #[pyo3(signature = (index, order = None))]
-    fn bit_test_set(slf: &Bound<'_, Self>, index: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+    fn bit_test_set(
+        slf: &Bound<'_, Self>,
+        index: &Bound<'_, PyAny>,
+        order: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
         handle(slf)?.bit_op(slf.py(), OpType::BitTestSet, index, order)
     }
 
     /// Clears bit `index`, returning its previous value.
     #[pyo3(signature = (index, order = None))]
-    fn bit_test_reset(slf: &Bound<'_, Self>, index: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+    fn bit_test_reset(
+        slf: &Bound<'_, Self>,
+        index: &Bound<'_, PyAny>,
+        order: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
         handle(slf)?.bit_op(slf.py(), OpType::BitTestReset, index, order)
     }
 
@@ -399,7 +461,11 @@ impl AtomicIntegralBase {
 
     /// Bitwise or with `value`, returning the previous value.
     #[pyo3(signature = (value, order = None))]
-    fn bin_fetch_or<'py>(slf: &Bound<'py, Self>, value: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    fn bin_fetch_or<'py>(
+        slf: &Bound<'py, Self>,
+        value: &Bound<'_, PyAny>,
+        order: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let h = handle(slf)?;
         let previous = h.int_rmw(slf.py(), OpType::FetchOr, Some(value), order, "value")?;
         h.to_int(slf.py(), previous)
@@ -407,7 +473,11 @@ impl AtomicIntegralBase {
 
     /// Bitwise exclusive or with `value`, returning the previous value.
     #[pyo3(signature = (value, order = None))]
-    fn bin_fetch_xor<'py>(slf: &Bound<'py, Self>, value: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    fn bin_fetch_xor<'py>(
+        slf: &Bound<'py, Self>,
+        value: &Bound<'_, PyAny>,
+        order: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let h = handle(slf)?;
         let previous = h.int_rmw(slf.py(), OpType::FetchXor, Some(value), order, "value")?;
         h.to_int(slf.py(), previous)
@@ -415,7 +485,11 @@ impl AtomicIntegralBase {
 
     /// Bitwise and with `value`, returning the previous value.
     #[pyo3(signature = (value, order = None))]
-    fn bin_fetch_and<'py>(slf: &Bound<'py, Self>, value: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    fn bin_fetch_and<'py>(
+        slf: &Bound<'py, Self>,
+        value: &Bound<'_, PyAny>,
+        order: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let h = handle(slf)?;
         let previous = h.int_rmw(slf.py(), OpType::FetchAnd, Some(value), order, "value")?;
         h.to_int(slf.py(), previous)
@@ -461,7 +535,11 @@ impl AtomicIntegralBase {
 
     /// Adds `value`, returning the previous value.
     #[pyo3(signature = (value, order = None))]
-    fn fetch_add<'py>(slf: &Bound<'py, Self>, value: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    fn fetch_add<'py>(
+        slf: &Bound<'py, Self>,
+        value: &Bound<'_, PyAny>,
+        order: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let h = handle(slf)?;
         let previous = h.int_rmw(slf.py(), OpType::FetchAdd, Some(value), order, "value")?;
         h.to_int(slf.py(), previous)
@@ -469,7 +547,11 @@ impl AtomicIntegralBase {
 
     /// Subtracts `value`, returning the previous value.
     #[pyo3(signature = (value, order = None))]
-    fn fetch_sub<'py>(slf: &Bound<'py, Self>, value: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    fn fetch_sub<'py>(
+        slf: &Bound<'py, Self>,
+        value: &Bound<'_, PyAny>,
+        order: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let h = handle(slf)?;
         let previous = h.int_rmw(slf.py(), OpType::FetchSub, Some(value), order, "value")?;
         h.to_int(slf.py(), previous)
@@ -501,7 +583,14 @@ impl AtomicIntegralBase {
 }
 
 impl AtomicIntegralBase {
-    fn cmpxchg(slf: &Bound<'_, Self>, op: OpType, expected: &Bound<'_, PyAny>, desired: &Bound<'_, PyAny>, success: Option<&Bound<'_, PyAny>>, failure: Option<&Bound<'_, PyAny>>) -> PyResult<CmpxchgResult> {
+    fn cmpxchg(
+        slf: &Bound<'_, Self>,
+        op: OpType,
+        expected: &Bound<'_, PyAny>,
+        desired: &Bound<'_, PyAny>,
+        success: Option<&Bound<'_, PyAny>>,
+        failure: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<CmpxchgResult> {
         let py = slf.py();
         let h = handle(slf)?;
         let e = h.int_arg(expected, "expected")?;
@@ -558,7 +647,11 @@ impl AtomicBytesBase {
 
     /// Writes `desired`, returning the previous value.
     #[pyo3(signature = (desired, order = None))]
-    fn exchange<'py>(slf: &Bound<'py, Self>, desired: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    fn exchange<'py>(
+        slf: &Bound<'py, Self>,
+        desired: &Bound<'_, PyAny>,
+        order: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let h = handle(slf)?;
         let bits = h.bytes_rmw(slf.py(), OpType::Exchange, Some(desired), order, "desired")?;
         Ok(h.to_bytes(slf.py(), bits))
@@ -566,13 +659,25 @@ impl AtomicBytesBase {
 
     /// Compare-exchange that may fail spuriously.
     #[pyo3(signature = (expected, desired, succ = None, fail = None))]
-    fn cmpxchg_weak(slf: &Bound<'_, Self>, expected: &Bound<'_, PyAny>, desired: &Bound<'_, PyAny>, succ: Option<&Bound<'_, PyAny>>, fail: Option<&Bound<'_, PyAny>>) -> PyResult<CmpxchgResult> {
+    fn cmpxchg_weak(
+        slf: &Bound<'_, Self>,
+        expected: &Bound<'_, PyAny>,
+        desired: &Bound<'_, PyAny>,
+        succ: Option<&Bound<'_, PyAny>>,
+        fail: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<CmpxchgResult> {
         Self::cmpxchg(slf, OpType::CmpxchgWeak, expected, desired, succ, fail)
     }
 
     /// Compare-exchange that fails only when the value differs from `expected`.
     #[pyo3(signature = (expected, desired, succ = None, fail = None))]
-    fn cmpxchg_strong(slf: &Bound<'_, Self>, expected: &Bound<'_, PyAny>, desired: &Bound<'_, PyAny>, succ: Option<&Bound<'_, PyAny>>, fail: Option<&Bound<'_, PyAny>>) -> PyResult<CmpxchgResult> {
+    fn cmpxchg_strong(
+        slf: &Bound<'_, Self>,
+        expected: &Bound<'_, PyAny>,
+        desired: &Bound<'_, PyAny>,
+        succ: Option<&Bound<'_, PyAny>>,
+        fail: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<CmpxchgResult> {
         Self::cmpxchg(slf, OpType::CmpxchgStrong, expected, desired, succ, fail)
     }
 
@@ -584,19 +689,31 @@ impl AtomicBytesBase {
 
     /// Complements bit `index`, returning its previous value.
     #[pyo3(signature = (index, order = None))]
-    fn bit_test_compl(slf: &Bound<'_, Self>, index: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+    fn bit_test_compl(
+        slf: &Bound<'_, Self>,
+        index: &Bound<'_, PyAny>,
+        order: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
         handle(slf)?.bit_op(slf.py(), OpType::BitTestCompl, index, order)
     }
 
     /// Sets bit `index`, returning its previous value.
     #[pyo3(signature = (index, order = None))]
-    fn bit_test_set(slf: &Bound<'_, Self>, index: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+    fn bit_test_set(
+        slf: &Bound<'_, Self>,
+        index: &Bound<'_, PyAny>,
+        order: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
         handle(slf)?.bit_op(slf.py(), OpType::BitTestSet, index, order)
     }
 
     /// Clears bit `index`, returning its previous value.
     #[pyo3(signature = (index, order = None))]
-    fn bit_test_reset(slf: &Bound<'_, Self>, index: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+    fn bit_test_reset(
+        slf: &Bound<'_, Self>,
+        index: &Bound<'_, PyAny>,
+        order: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
         handle(slf)?.bit_op(slf.py(), OpType::BitTestReset, index, order)
     }
 
@@ -626,7 +743,11 @@ impl AtomicBytesBase {
 
     /// Bitwise or with `value`, returning the previous value.
     #[pyo3(signature = (value, order = None))]
-    fn bin_fetch_or<'py>(slf: &Bound<'py, Self>, value: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    fn bin_fetch_or<'py>(
+        slf: &Bound<'py, Self>,
+        value: &Bound<'_, PyAny>,
+        order: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let h = handle(slf)?;
         let previous = h.bytes_rmw(slf.py(), OpType::FetchOr, Some(value), order, "value")?;
         Ok(h.to_bytes(slf.py(), previous))
@@ -634,7 +755,11 @@ impl AtomicBytesBase {
 
     /// Bitwise exclusive or with `value`, returning the previous value.
     #[pyo3(signature = (value, order = None))]
-    fn bin_fetch_xor<'py>(slf: &Bound<'py, Self>, value: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    fn bin_fetch_xor<'py>(
+        slf: &Bound<'py, Self>,
+        value: &Bound<'_, PyAny>,
+        order: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let h = handle(slf)?;
         let previous = h.bytes_rmw(slf.py(), OpType::FetchXor, Some(value), order, "value")?;
         Ok(h.to_bytes(slf.py(), previous))
@@ -642,7 +767,11 @@ impl AtomicBytesBase {
 
     /// Bitwise and with `value`, returning the previous value.
     #[pyo3(signature = (value, order = None))]
-    fn bin_fetch_and<'py>(slf: &Bound<'py, Self>, value: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    fn bin_fetch_and<'py>(
+        slf: &Bound<'py, Self>,
+        value: &Bound<'_, PyAny>,
+        order: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let h = handle(slf)?;
         let previous = h.bytes_rmw(slf.py(), OpType::FetchAnd, Some(value), order, "value")?;
         Ok(h.to_bytes(slf.py(), previous))
@@ -658,7 +787,14 @@ impl AtomicBytesBase {
 }
 
 impl AtomicBytesBase {
-    fn cmpxchg(slf: &Bound<'_, Self>, op: OpType, expected: &Bound<'_, PyAny>, desired: &Bound<'_, PyAny>, succ: Option<&Bound<'_, PyAny>>, fail: Option<&Bound<'_, PyAny>>) -> PyResult<CmpxchgResult> {
+    fn cmpxchg(
+        slf: &Bound<'_, Self>,
+        op: OpType,
+        expected: &Bound<'_, PyAny>,
+        desired: &Bound<'_, PyAny>,
+        succ: Option<&Bound<'_, PyAny>>,
+        fail: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<CmpxchgResult> {
         let py = slf.py();
         let h = handle(slf)?;
         h.check_supported(py, op)?;

@@ -54,8 +54,8 @@ pub(crate) fn int_to_bits(obj: &Bound<'_, PyAny>, width: Width, signed: bool, na
     let value: c_longlong = unsafe { ffi::PyLong_AsLongLongAndOverflow(int.as_ptr(), &mut overflow) };
     let bits = width.bits();
     if signed {
-        let (min, max) = (-(1i64 << (bits - 1)), (1u64 << (bits - 1)) as i64 - 1);
-        let max = if bits == 64 { i64::MAX } else { max };
+        let max = i64::MAX >> (64 - bits);
+        let min = -max - 1;
         if overflow != 0 || value < min || value > max {
             return Err(too_big());
         }

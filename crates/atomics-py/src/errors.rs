@@ -79,4 +79,3 @@ fn build(py: Python<'_>, error: Error) -> PyResult<PyErr> {
 pub(crate) fn unsupported_width(py: Python<'_>, width: usize) -> PyErr {
     core_error(py, Error::UnsupportedWidth { width, readonly: false })
 }
-

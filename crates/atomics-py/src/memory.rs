@@ -65,11 +65,9 @@ impl Memory {
         // until it is released, which happens only after the guard admits no more operations.
         // Python code sharing the buffer is expected to use atomics on it.
         match unsafe { Region::new(ptr, len, readonly) } {
-            Ok(region) => Ok(Memory {
-                region,
-                guard: ReleaseGuard::new(),
-                owner: Owner::Buffer(Mutex::new(Some(buffer))),
-            }),
+            Ok(region) => {
+                Ok(Memory { region, guard: ReleaseGuard::new(), owner: Owner::Buffer(Mutex::new(Some(buffer))) })
+            }
             Err(error) => {
                 release_buffer(buffer);
                 Err(core_error(obj.py(), error))
@@ -145,6 +143,8 @@ fn export(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Box<ffi::Py_buffer>> {
     Ok(buffer)
 }
 
+// Taking the box by value makes a second release of the same export impossible.
+#[allow(clippy::boxed_local)]
 fn release_buffer(mut buffer: Box<ffi::Py_buffer>) {
     // SAFETY: `buffer` was filled by PyObject_GetBuffer and is released exactly once (the box
     // is consumed); the interpreter is attached at every call site.
