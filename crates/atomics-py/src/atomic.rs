@@ -8,15 +8,17 @@
 
 use std::sync::{Arc, OnceLock};
 
-use atomics_core::{supported_ops, Error, MemoryOrder, OpType, Region, Width};
+use atomics_core::{supported_ops, OpType, Width};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 
 use crate::cmpxchg::CmpxchgResult;
-use crate::convert::{self, bits_to_bytes, bits_to_int, bytes_to_bits, int_to_bits, memory_order};
+use crate::convert;
 use crate::errors::{core_error, py_op_type, unsupported_width};
-use crate::memory::Memory;
+use crate::handle::{Handle, RmwArgs};
+use crate::memory::{released_error, Memory};
+use crate::values::{Bytes, Ints};
 
 /// Memory acquired from a buffer by a view context, with the kind of views it makes.
 #[pyclass(module = "atomics._native", name = "AtomicCore", frozen)]
@@ -42,122 +44,6 @@ impl AtomicCore {
     }
 }
 
-/// What an initialised atomic object holds. Immutable once set.
-struct Handle {
-    memory: Arc<Memory>,
-    width: Width,
-    readonly: bool,
-    integral: bool,
-    /// Signedness as a bool, for conversions.
-    signed: bool,
-    /// Signedness as passed in (`atomics` 1.0 shows it raw: `signed=1`).
-    signed_obj: Py<PyAny>,
-}
-
-impl Handle {
-    fn new(py: Python<'_>, memory: Arc<Memory>, integral: bool, signed_obj: Py<PyAny>) -> PyResult<Handle> {
-        let region = memory.region()?;
-        let (width, readonly) = (region.width(), region.readonly());
-        let signed = signed_obj.bind(py).is_truthy()?;
-        Ok(Handle { memory, width, readonly, integral, signed, signed_obj })
-    }
-
-    /// Runs one core operation, mapping a refusal or a released buffer to its exception.
-    #[inline(always)]
-    fn run<R>(&self, py: Python<'_>, op: impl FnOnce(&Region) -> Result<R, Error>) -> PyResult<R> {
-        self.memory.with_region(op)?.map_err(|e| core_error(py, e))
-    }
-
-    /// The region, for checks that must come before argument conversion.
-    fn check_supported(&self, py: Python<'_>, op: OpType) -> PyResult<()> {
-        self.memory.region()?.check_supported(op).map_err(|e| core_error(py, e))
-    }
-
-    fn to_int<'py>(&self, py: Python<'py>, bits: u128) -> PyResult<Bound<'py, PyAny>> {
-        bits_to_int(py, bits, self.width, self.signed)
-    }
-
-    fn to_bytes<'py>(&self, py: Python<'py>, bits: u128) -> Bound<'py, PyAny> {
-        bits_to_bytes(py, bits, self.width).into_any()
-    }
-
-    fn int_arg(&self, obj: &Bound<'_, PyAny>, name: &str) -> PyResult<u128> {
-        int_to_bits(obj, self.width, self.signed, name)
-    }
-
-    fn bytes_arg(&self, obj: &Bound<'_, PyAny>, name: &str) -> PyResult<u128> {
-        bytes_to_bits(obj, self.width, name, false)
-    }
-
-    /// An integer read-modify-write with an optional operand; the previous value.
-    #[inline(always)]
-    fn int_rmw(
-        &self,
-        py: Python<'_>,
-        op: OpType,
-        operand: Option<&Bound<'_, PyAny>>,
-        order: Option<&Bound<'_, PyAny>>,
-        name: &str,
-    ) -> PyResult<u128> {
-        let operand = match operand {
-            Some(obj) => self.int_arg(obj, name)?,
-            None => 0,
-        };
-        let order = memory_order(order, "order")?;
-        self.run(py, |r| r.read_modify_write(op, operand, order))
-    }
-
-    /// A bytes read-modify-write with an optional operand; the previous value.
-    fn bytes_rmw(
-        &self,
-        py: Python<'_>,
-        op: OpType,
-        operand: Option<&Bound<'_, PyAny>>,
-        order: Option<&Bound<'_, PyAny>>,
-        name: &str,
-    ) -> PyResult<u128> {
-        self.check_supported(py, op)?;
-        let operand = match operand {
-            Some(obj) => self.bytes_arg(obj, name)?,
-            None => 0,
-        };
-        let order = memory_order(order, "order")?;
-        self.run(py, |r| r.read_modify_write(op, operand, order))
-    }
-
-    fn bit_op(
-        &self,
-        py: Python<'_>,
-        op: OpType,
-        index: &Bound<'_, PyAny>,
-        order: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<bool> {
-        let order = memory_order(order, "order")?;
-        if op == OpType::BitTest {
-            atomics_core::check_order(op, order).map_err(|e| core_error(py, e))?;
-        }
-        self.check_supported(py, op)?;
-        let index = convert::bit_index(index)?;
-        if op == OpType::BitTest {
-            self.run(py, |r| r.bit_test(index, order))
-        } else {
-            self.run(py, |r| r.bit_modify(op, index, order))
-        }
-    }
-
-    fn cmpxchg<'py>(
-        &self,
-        py: Python<'py>,
-        op: OpType,
-        expected: u128,
-        desired: u128,
-        success: MemoryOrder,
-        failure: MemoryOrder,
-    ) -> PyResult<Result<u128, u128>> {
-        self.run(py, |r| r.compare_exchange(op, expected, desired, success, failure))
-    }
-}
-
 /// The base of every atomic object and view: its memory and the properties every atomic has.
 #[pyclass(module = "atomics._native", name = "AtomicBase", subclass, frozen)]
 pub(crate) struct AtomicBase {
@@ -166,7 +52,7 @@ pub(crate) struct AtomicBase {
 
 impl AtomicBase {
     fn handle(&self) -> PyResult<&Handle> {
-        self.handle.get().ok_or_else(crate::memory::released_error)
+        self.handle.get().ok_or_else(released_error)
     }
 
     fn init(&self, kind: &str, make: impl FnOnce() -> PyResult<Handle>) -> PyResult<()> {
@@ -214,13 +100,13 @@ impl AtomicBase {
         py: Python<'_>,
         width: &Bound<'_, PyAny>,
         is_integral: &Bound<'_, PyAny>,
-        is_signed: Py<PyAny>,
+        is_signed: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
         self.init("Atomic", || {
             let bytes = convert::width(width)?;
             Width::supported(bytes).ok_or_else(|| unsupported_width(py, bytes))?;
             let memory = Memory::owned(bytes).map_err(|e| core_error(py, e))?;
-            Handle::new(py, Arc::new(memory), is_integral.is_truthy()?, is_signed)
+            Handle::new(Arc::new(memory), is_integral.is_truthy()?, is_signed)
         })
     }
 
@@ -231,23 +117,13 @@ impl AtomicBase {
                 .cast::<AtomicCore>()
                 .map_err(|_| PyTypeError::new_err("Positional argument 'core' must have type 'AtomicCore'."))?
                 .get();
-            Handle::new(py, core.memory.clone(), core.integral, core.signed.clone_ref(py))
+            Handle::new(core.memory.clone(), core.integral, core.signed.bind(py))
         })
     }
 
     /// Makes the object share `other`'s memory (`copy.copy`).
     fn _init_shared(&self, other: &Bound<'_, AtomicBase>) -> PyResult<()> {
-        self.init("Atomic", || {
-            let h = other.get().handle()?;
-            Ok(Handle {
-                memory: h.memory.clone(),
-                width: h.width,
-                readonly: h.readonly,
-                integral: h.integral,
-                signed: h.signed,
-                signed_obj: h.signed_obj.clone_ref(other.py()),
-            })
-        })
+        self.init("Atomic", || Ok(other.get().handle()?.share(other.py())))
     }
 
     /// The width in bytes.
@@ -312,22 +188,160 @@ impl AtomicBase {
     }
 }
 
-/// The integer operations (`INTEGRAL`, `INT`, `UINT`).
-#[pyclass(module = "atomics._native", name = "AtomicIntegralBase", extends = AtomicBase, subclass, frozen)]
-pub(crate) struct AtomicIntegralBase;
-
 fn handle<'a, T: pyo3::PyClass<BaseType = AtomicBase>>(slf: &'a Bound<'_, T>) -> PyResult<&'a Handle> {
     slf.as_super().get().handle()
 }
 
-#[pymethods]
-impl AtomicIntegralBase {
-    #[new]
-    #[pyo3(signature = (*_args, **_kwargs))]
-    fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyClassInitializer<Self> {
-        PyClassInitializer::from(AtomicBase { handle: OnceLock::new() }).add_subclass(AtomicIntegralBase)
-    }
+/// The `#[pymethods]` of a family class: the operations both families have, with the value
+/// conversions of `$values` and the compare-exchange order parameters `$succ`/`$fail`, then
+/// the family's own methods.
+macro_rules! family_methods {
+    ($class:ident, $values:ty, $succ:ident, $fail:ident, { $($own:tt)* }) => {
+        #[pymethods]
+        impl $class {
+            #[new]
+            #[pyo3(signature = (*_args, **_kwargs))]
+            fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyClassInitializer<Self> {
+                PyClassInitializer::from(AtomicBase { handle: OnceLock::new() }).add_subclass($class)
+            }
 
+            fn __str__(slf: &Bound<'_, Self>) -> PyResult<String> {
+                let value = Self::load(slf, None)?.str()?.to_string();
+                AtomicBase::base_str(slf.as_super(), Some(value))
+            }
+
+            /// Writes `desired`.
+            #[pyo3(signature = (desired, order = None))]
+            fn store(slf: &Bound<'_, Self>, desired: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+                handle(slf)?.values::<$values>().store(slf.py(), desired, order)
+            }
+
+            /// Reads the value.
+            #[pyo3(signature = (order = None))]
+            fn load<'py>(slf: &Bound<'py, Self>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+                handle(slf)?.values::<$values>().load(slf.py(), order)
+            }
+
+            /// Writes `desired`, returning the previous value.
+            #[pyo3(signature = (desired, order = None))]
+            fn exchange<'py>(slf: &Bound<'py, Self>, desired: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+                Self::fetch(slf, OpType::Exchange, Some(desired), order, "desired")
+            }
+
+            /// Compare-exchange that may fail spuriously: if the value equals `expected`, writes
+            /// `desired`. Returns `CmpxchgResult(success, expected or the value found)`.
+            #[pyo3(signature = (expected, desired, $succ = None, $fail = None))]
+            fn cmpxchg_weak(slf: &Bound<'_, Self>, expected: &Bound<'_, PyAny>, desired: &Bound<'_, PyAny>, $succ: Option<&Bound<'_, PyAny>>, $fail: Option<&Bound<'_, PyAny>>) -> PyResult<CmpxchgResult> {
+                let names = (stringify!($succ), stringify!($fail));
+                handle(slf)?.values::<$values>().cmpxchg(slf.py(), OpType::CmpxchgWeak, expected, desired, $succ, $fail, names)
+            }
+
+            /// Compare-exchange that fails only when the value differs from `expected`.
+            #[pyo3(signature = (expected, desired, $succ = None, $fail = None))]
+            fn cmpxchg_strong(slf: &Bound<'_, Self>, expected: &Bound<'_, PyAny>, desired: &Bound<'_, PyAny>, $succ: Option<&Bound<'_, PyAny>>, $fail: Option<&Bound<'_, PyAny>>) -> PyResult<CmpxchgResult> {
+                let names = (stringify!($succ), stringify!($fail));
+                handle(slf)?.values::<$values>().cmpxchg(slf.py(), OpType::CmpxchgStrong, expected, desired, $succ, $fail, names)
+            }
+
+            /// Reads bit `index` (0 is the least significant bit).
+            #[pyo3(signature = (index, order = None))]
+            fn bit_test(slf: &Bound<'_, Self>, index: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+                handle(slf)?.bit_op(slf.py(), OpType::BitTest, index, order)
+            }
+
+            /// Complements bit `index`, returning its previous value.
+            #[pyo3(signature = (index, order = None))]
+            fn bit_test_compl(slf: &Bound<'_, Self>, index: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+                handle(slf)?.bit_op(slf.py(), OpType::BitTestCompl, index, order)
+            }
+
+            /// Sets bit `index`, returning its previous value.
+            #[pyo3(signature = (index, order = None))]
+            fn bit_test_set(slf: &Bound<'_, Self>, index: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+                handle(slf)?.bit_op(slf.py(), OpType::BitTestSet, index, order)
+            }
+
+            /// Clears bit `index`, returning its previous value.
+            #[pyo3(signature = (index, order = None))]
+            fn bit_test_reset(slf: &Bound<'_, Self>, index: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+                handle(slf)?.bit_op(slf.py(), OpType::BitTestReset, index, order)
+            }
+
+            /// Bitwise or with `value`.
+            #[pyo3(signature = (value, order = None))]
+            fn bin_or(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+                Self::apply(slf, OpType::Or, Some(value), order)
+            }
+
+            /// Bitwise exclusive or with `value`.
+            #[pyo3(signature = (value, order = None))]
+            fn bin_xor(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+                Self::apply(slf, OpType::Xor, Some(value), order)
+            }
+
+            /// Bitwise and with `value`.
+            #[pyo3(signature = (value, order = None))]
+            fn bin_and(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+                Self::apply(slf, OpType::And, Some(value), order)
+            }
+
+            /// Complements every bit.
+            #[pyo3(signature = (order = None))]
+            fn bin_not(slf: &Bound<'_, Self>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+                Self::apply(slf, OpType::Not, None, order)
+            }
+
+            /// Bitwise or with `value`, returning the previous value.
+            #[pyo3(signature = (value, order = None))]
+            fn bin_fetch_or<'py>(slf: &Bound<'py, Self>, value: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+                Self::fetch(slf, OpType::FetchOr, Some(value), order, "value")
+            }
+
+            /// Bitwise exclusive or with `value`, returning the previous value.
+            #[pyo3(signature = (value, order = None))]
+            fn bin_fetch_xor<'py>(slf: &Bound<'py, Self>, value: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+                Self::fetch(slf, OpType::FetchXor, Some(value), order, "value")
+            }
+
+            /// Bitwise and with `value`, returning the previous value.
+            #[pyo3(signature = (value, order = None))]
+            fn bin_fetch_and<'py>(slf: &Bound<'py, Self>, value: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+                Self::fetch(slf, OpType::FetchAnd, Some(value), order, "value")
+            }
+
+            /// Complements every bit, returning the previous value.
+            #[pyo3(signature = (order = None))]
+            fn bin_fetch_not<'py>(slf: &Bound<'py, Self>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+                Self::fetch(slf, OpType::FetchNot, None, order, "value")
+            }
+
+            $($own)*
+        }
+
+        impl $class {
+            /// A read-modify-write whose result is dropped.
+            #[inline(always)]
+            fn apply(slf: &Bound<'_, Self>, op: OpType, operand: Option<&Bound<'_, PyAny>>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+                let args = RmwArgs { operand, order, name: "value" };
+                handle(slf)?.values::<$values>().rmw(slf.py(), op, args).map(drop)
+            }
+
+            /// A read-modify-write returning the previous value.
+            #[inline(always)]
+            fn fetch<'py>(slf: &Bound<'py, Self>, op: OpType, operand: Option<&Bound<'_, PyAny>>, order: Option<&Bound<'_, PyAny>>, name: &'static str) -> PyResult<Bound<'py, PyAny>> {
+                let family = handle(slf)?.values::<$values>();
+                let previous = family.rmw(slf.py(), op, RmwArgs { operand, order, name })?;
+                family.build(slf.py(), previous)
+            }
+        }
+    };
+}
+
+/// The integer operations (`INTEGRAL`, `INT`, `UINT`).
+#[pyclass(module = "atomics._native", name = "AtomicIntegralBase", extends = AtomicBase, subclass, frozen)]
+pub(crate) struct AtomicIntegralBase;
+
+family_methods!(AtomicIntegralBase, Ints, success, failure, {
     /// Whether values are signed (as passed to the constructor).
     #[getter]
     fn signed(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
@@ -336,201 +350,38 @@ impl AtomicIntegralBase {
         Ok(handle.signed_obj.clone_ref(slf.py()))
     }
 
-    fn __str__(slf: &Bound<'_, Self>) -> PyResult<String> {
-        let value = Self::load(slf, None)?.str()?.to_string();
-        AtomicBase::base_str(slf.as_super(), Some(value))
-    }
-
     fn __int__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         Self::load(slf, None)
-    }
-
-    /// Writes `desired`.
-    #[pyo3(signature = (desired, order = None))]
-    fn store(slf: &Bound<'_, Self>, desired: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        let h = handle(slf)?;
-        let bits = h.int_arg(desired, "desired")?;
-        let order = memory_order(order, "order")?;
-        h.run(slf.py(), |r| r.store(bits, order))
-    }
-
-    /// Reads the value.
-    #[pyo3(signature = (order = None))]
-    fn load<'py>(slf: &Bound<'py, Self>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        let h = handle(slf)?;
-        let order = memory_order(order, "order")?;
-        let bits = h.run(slf.py(), |r| r.load(order))?;
-        h.to_int(slf.py(), bits)
-    }
-
-    /// Writes `desired`, returning the previous value.
-    #[pyo3(signature = (desired, order = None))]
-    fn exchange<'py>(
-        slf: &Bound<'py, Self>,
-        desired: &Bound<'_, PyAny>,
-        order: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let h = handle(slf)?;
-        let bits = h.int_rmw(slf.py(), OpType::Exchange, Some(desired), order, "desired")?;
-        h.to_int(slf.py(), bits)
-    }
-
-    /// Compare-exchange that may fail spuriously.
-    #[pyo3(signature = (expected, desired, success = None, failure = None))]
-    fn cmpxchg_weak(
-        slf: &Bound<'_, Self>,
-        expected: &Bound<'_, PyAny>,
-        desired: &Bound<'_, PyAny>,
-        success: Option<&Bound<'_, PyAny>>,
-        failure: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<CmpxchgResult> {
-        Self::cmpxchg(slf, OpType::CmpxchgWeak, expected, desired, success, failure)
-    }
-
-    /// Compare-exchange that fails only when the value differs from `expected`.
-    #[pyo3(signature = (expected, desired, success = None, failure = None))]
-    fn cmpxchg_strong(
-        slf: &Bound<'_, Self>,
-        expected: &Bound<'_, PyAny>,
-        desired: &Bound<'_, PyAny>,
-        success: Option<&Bound<'_, PyAny>>,
-        failure: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<CmpxchgResult> {
-        Self::cmpxchg(slf, OpType::CmpxchgStrong, expected, desired, success, failure)
-    }
-
-    /// Reads bit `index`.
-    #[pyo3(signature = (index, order = None))]
-    fn bit_test(slf: &Bound<'_, Self>, index: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
-        handle(slf)?.bit_op(slf.py(), OpType::BitTest, index, order)
-    }
-
-    /// Complements bit `index`, returning its previous value.
-    #[pyo3(signature = (index, order = None))]
-    fn bit_test_compl(
-        slf: &Bound<'_, Self>,
-        index: &Bound<'_, PyAny>,
-        order: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<bool> {
-        handle(slf)?.bit_op(slf.py(), OpType::BitTestCompl, index, order)
-    }
-
-    /// Sets bit `index`, returning its previous value.
-    #[pyo3(signature = (index, order = None))]
-    fn bit_test_set(
-        slf: &Bound<'_, Self>,
-        index: &Bound<'_, PyAny>,
-        order: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<bool> {
-        handle(slf)?.bit_op(slf.py(), OpType::BitTestSet, index, order)
-    }
-
-    /// Clears bit `index`, returning its previous value.
-    #[pyo3(signature = (index, order = None))]
-    fn bit_test_reset(
-        slf: &Bound<'_, Self>,
-        index: &Bound<'_, PyAny>,
-        order: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<bool> {
-        handle(slf)?.bit_op(slf.py(), OpType::BitTestReset, index, order)
-    }
-
-    /// Bitwise or with `value`.
-    #[pyo3(signature = (value, order = None))]
-    fn bin_or(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        handle(slf)?.int_rmw(slf.py(), OpType::Or, Some(value), order, "value").map(drop)
-    }
-
-    /// Bitwise exclusive or with `value`.
-    #[pyo3(signature = (value, order = None))]
-    fn bin_xor(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        handle(slf)?.int_rmw(slf.py(), OpType::Xor, Some(value), order, "value").map(drop)
-    }
-
-    /// Bitwise and with `value`.
-    #[pyo3(signature = (value, order = None))]
-    fn bin_and(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        handle(slf)?.int_rmw(slf.py(), OpType::And, Some(value), order, "value").map(drop)
-    }
-
-    /// Complements every bit.
-    #[pyo3(signature = (order = None))]
-    fn bin_not(slf: &Bound<'_, Self>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        handle(slf)?.int_rmw(slf.py(), OpType::Not, None, order, "value").map(drop)
-    }
-
-    /// Bitwise or with `value`, returning the previous value.
-    #[pyo3(signature = (value, order = None))]
-    fn bin_fetch_or<'py>(
-        slf: &Bound<'py, Self>,
-        value: &Bound<'_, PyAny>,
-        order: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let h = handle(slf)?;
-        let previous = h.int_rmw(slf.py(), OpType::FetchOr, Some(value), order, "value")?;
-        h.to_int(slf.py(), previous)
-    }
-
-    /// Bitwise exclusive or with `value`, returning the previous value.
-    #[pyo3(signature = (value, order = None))]
-    fn bin_fetch_xor<'py>(
-        slf: &Bound<'py, Self>,
-        value: &Bound<'_, PyAny>,
-        order: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let h = handle(slf)?;
-        let previous = h.int_rmw(slf.py(), OpType::FetchXor, Some(value), order, "value")?;
-        h.to_int(slf.py(), previous)
-    }
-
-    /// Bitwise and with `value`, returning the previous value.
-    #[pyo3(signature = (value, order = None))]
-    fn bin_fetch_and<'py>(
-        slf: &Bound<'py, Self>,
-        value: &Bound<'_, PyAny>,
-        order: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let h = handle(slf)?;
-        let previous = h.int_rmw(slf.py(), OpType::FetchAnd, Some(value), order, "value")?;
-        h.to_int(slf.py(), previous)
-    }
-
-    /// Complements every bit, returning the previous value.
-    #[pyo3(signature = (order = None))]
-    fn bin_fetch_not<'py>(slf: &Bound<'py, Self>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        let h = handle(slf)?;
-        let previous = h.int_rmw(slf.py(), OpType::FetchNot, None, order, "value")?;
-        h.to_int(slf.py(), previous)
     }
 
     /// Adds `value`, wrapping around.
     #[pyo3(signature = (value, order = None))]
     fn add(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        handle(slf)?.int_rmw(slf.py(), OpType::Add, Some(value), order, "value").map(drop)
+        Self::apply(slf, OpType::Add, Some(value), order)
     }
 
     /// Subtracts `value`, wrapping around.
     #[pyo3(signature = (value, order = None))]
     fn sub(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        handle(slf)?.int_rmw(slf.py(), OpType::Sub, Some(value), order, "value").map(drop)
+        Self::apply(slf, OpType::Sub, Some(value), order)
     }
 
     /// Adds 1, wrapping around.
     #[pyo3(signature = (order = None))]
     fn inc(slf: &Bound<'_, Self>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        handle(slf)?.int_rmw(slf.py(), OpType::Inc, None, order, "value").map(drop)
+        Self::apply(slf, OpType::Inc, None, order)
     }
 
     /// Subtracts 1, wrapping around.
     #[pyo3(signature = (order = None))]
     fn dec(slf: &Bound<'_, Self>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        handle(slf)?.int_rmw(slf.py(), OpType::Dec, None, order, "value").map(drop)
+        Self::apply(slf, OpType::Dec, None, order)
     }
 
-    /// Negates (two's complement; the minimum stays the minimum).
+    /// Negates (two's complement: the minimum stays the minimum).
     #[pyo3(signature = (order = None))]
     fn neg(slf: &Bound<'_, Self>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        handle(slf)?.int_rmw(slf.py(), OpType::Neg, None, order, "value").map(drop)
+        Self::apply(slf, OpType::Neg, None, order)
     }
 
     /// Adds `value`, returning the previous value.
@@ -540,9 +391,7 @@ impl AtomicIntegralBase {
         value: &Bound<'_, PyAny>,
         order: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let h = handle(slf)?;
-        let previous = h.int_rmw(slf.py(), OpType::FetchAdd, Some(value), order, "value")?;
-        h.to_int(slf.py(), previous)
+        Self::fetch(slf, OpType::FetchAdd, Some(value), order, "value")
     }
 
     /// Subtracts `value`, returning the previous value.
@@ -552,259 +401,34 @@ impl AtomicIntegralBase {
         value: &Bound<'_, PyAny>,
         order: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let h = handle(slf)?;
-        let previous = h.int_rmw(slf.py(), OpType::FetchSub, Some(value), order, "value")?;
-        h.to_int(slf.py(), previous)
+        Self::fetch(slf, OpType::FetchSub, Some(value), order, "value")
     }
 
     /// Adds 1, returning the previous value.
     #[pyo3(signature = (order = None))]
     fn fetch_inc<'py>(slf: &Bound<'py, Self>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        let h = handle(slf)?;
-        let previous = h.int_rmw(slf.py(), OpType::FetchInc, None, order, "value")?;
-        h.to_int(slf.py(), previous)
+        Self::fetch(slf, OpType::FetchInc, None, order, "value")
     }
 
     /// Subtracts 1, returning the previous value.
     #[pyo3(signature = (order = None))]
     fn fetch_dec<'py>(slf: &Bound<'py, Self>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        let h = handle(slf)?;
-        let previous = h.int_rmw(slf.py(), OpType::FetchDec, None, order, "value")?;
-        h.to_int(slf.py(), previous)
+        Self::fetch(slf, OpType::FetchDec, None, order, "value")
     }
 
     /// Negates, returning the previous value.
     #[pyo3(signature = (order = None))]
     fn fetch_neg<'py>(slf: &Bound<'py, Self>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        let h = handle(slf)?;
-        let previous = h.int_rmw(slf.py(), OpType::FetchNeg, None, order, "value")?;
-        h.to_int(slf.py(), previous)
+        Self::fetch(slf, OpType::FetchNeg, None, order, "value")
     }
-}
-
-impl AtomicIntegralBase {
-    fn cmpxchg(
-        slf: &Bound<'_, Self>,
-        op: OpType,
-        expected: &Bound<'_, PyAny>,
-        desired: &Bound<'_, PyAny>,
-        success: Option<&Bound<'_, PyAny>>,
-        failure: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<CmpxchgResult> {
-        let py = slf.py();
-        let h = handle(slf)?;
-        let e = h.int_arg(expected, "expected")?;
-        let d = h.int_arg(desired, "desired")?;
-        let (s, f) = (memory_order(success, "success")?, memory_order(failure, "failure")?);
-        Ok(match h.cmpxchg(py, op, e, d, s, f)? {
-            Ok(_) => CmpxchgResult::new(true, expected.clone()),
-            Err(found) => CmpxchgResult::new(false, h.to_int(py, found)?),
-        })
-    }
-}
+});
 
 /// The byte operations (`BYTES`): values are `bytes` of exactly `width` bytes.
 #[pyclass(module = "atomics._native", name = "AtomicBytesBase", extends = AtomicBase, subclass, frozen)]
 pub(crate) struct AtomicBytesBase;
 
-#[pymethods]
-impl AtomicBytesBase {
-    #[new]
-    #[pyo3(signature = (*_args, **_kwargs))]
-    fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyClassInitializer<Self> {
-        PyClassInitializer::from(AtomicBase { handle: OnceLock::new() }).add_subclass(AtomicBytesBase)
-    }
-
-    fn __str__(slf: &Bound<'_, Self>) -> PyResult<String> {
-        let value = Self::load(slf, None)?.str()?.to_string();
-        AtomicBase::base_str(slf.as_super(), Some(value))
-    }
-
+family_methods!(AtomicBytesBase, Bytes, succ, fail, {
     fn __bytes__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         Self::load(slf, None)
     }
-
-    /// Writes `desired`.
-    #[pyo3(signature = (desired, order = None))]
-    fn store(slf: &Bound<'_, Self>, desired: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        let py = slf.py();
-        let h = handle(slf)?;
-        h.check_supported(py, OpType::Store)?;
-        let order = memory_order(order, "order")?;
-        atomics_core::check_order(OpType::Store, order).map_err(|e| core_error(py, e))?;
-        let bits = h.bytes_arg(desired, "desired")?;
-        h.run(py, |r| r.store(bits, order))
-    }
-
-    /// Reads the value.
-    #[pyo3(signature = (order = None))]
-    fn load<'py>(slf: &Bound<'py, Self>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        let h = handle(slf)?;
-        let order = memory_order(order, "order")?;
-        let bits = h.run(slf.py(), |r| r.load(order))?;
-        Ok(h.to_bytes(slf.py(), bits))
-    }
-
-    /// Writes `desired`, returning the previous value.
-    #[pyo3(signature = (desired, order = None))]
-    fn exchange<'py>(
-        slf: &Bound<'py, Self>,
-        desired: &Bound<'_, PyAny>,
-        order: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let h = handle(slf)?;
-        let bits = h.bytes_rmw(slf.py(), OpType::Exchange, Some(desired), order, "desired")?;
-        Ok(h.to_bytes(slf.py(), bits))
-    }
-
-    /// Compare-exchange that may fail spuriously.
-    #[pyo3(signature = (expected, desired, succ = None, fail = None))]
-    fn cmpxchg_weak(
-        slf: &Bound<'_, Self>,
-        expected: &Bound<'_, PyAny>,
-        desired: &Bound<'_, PyAny>,
-        succ: Option<&Bound<'_, PyAny>>,
-        fail: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<CmpxchgResult> {
-        Self::cmpxchg(slf, OpType::CmpxchgWeak, expected, desired, succ, fail)
-    }
-
-    /// Compare-exchange that fails only when the value differs from `expected`.
-    #[pyo3(signature = (expected, desired, succ = None, fail = None))]
-    fn cmpxchg_strong(
-        slf: &Bound<'_, Self>,
-        expected: &Bound<'_, PyAny>,
-        desired: &Bound<'_, PyAny>,
-        succ: Option<&Bound<'_, PyAny>>,
-        fail: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<CmpxchgResult> {
-        Self::cmpxchg(slf, OpType::CmpxchgStrong, expected, desired, succ, fail)
-    }
-
-    /// Reads bit `index`.
-    #[pyo3(signature = (index, order = None))]
-    fn bit_test(slf: &Bound<'_, Self>, index: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
-        handle(slf)?.bit_op(slf.py(), OpType::BitTest, index, order)
-    }
-
-    /// Complements bit `index`, returning its previous value.
-    #[pyo3(signature = (index, order = None))]
-    fn bit_test_compl(
-        slf: &Bound<'_, Self>,
-        index: &Bound<'_, PyAny>,
-        order: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<bool> {
-        handle(slf)?.bit_op(slf.py(), OpType::BitTestCompl, index, order)
-    }
-
-    /// Sets bit `index`, returning its previous value.
-    #[pyo3(signature = (index, order = None))]
-    fn bit_test_set(
-        slf: &Bound<'_, Self>,
-        index: &Bound<'_, PyAny>,
-        order: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<bool> {
-        handle(slf)?.bit_op(slf.py(), OpType::BitTestSet, index, order)
-    }
-
-    /// Clears bit `index`, returning its previous value.
-    #[pyo3(signature = (index, order = None))]
-    fn bit_test_reset(
-        slf: &Bound<'_, Self>,
-        index: &Bound<'_, PyAny>,
-        order: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<bool> {
-        handle(slf)?.bit_op(slf.py(), OpType::BitTestReset, index, order)
-    }
-
-    /// Bitwise or with `value`.
-    #[pyo3(signature = (value, order = None))]
-    fn bin_or(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        handle(slf)?.bytes_rmw(slf.py(), OpType::Or, Some(value), order, "value").map(drop)
-    }
-
-    /// Bitwise exclusive or with `value`.
-    #[pyo3(signature = (value, order = None))]
-    fn bin_xor(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        handle(slf)?.bytes_rmw(slf.py(), OpType::Xor, Some(value), order, "value").map(drop)
-    }
-
-    /// Bitwise and with `value`.
-    #[pyo3(signature = (value, order = None))]
-    fn bin_and(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        handle(slf)?.bytes_rmw(slf.py(), OpType::And, Some(value), order, "value").map(drop)
-    }
-
-    /// Complements every bit.
-    #[pyo3(signature = (order = None))]
-    fn bin_not(slf: &Bound<'_, Self>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        handle(slf)?.bytes_rmw(slf.py(), OpType::Not, None, order, "value").map(drop)
-    }
-
-    /// Bitwise or with `value`, returning the previous value.
-    #[pyo3(signature = (value, order = None))]
-    fn bin_fetch_or<'py>(
-        slf: &Bound<'py, Self>,
-        value: &Bound<'_, PyAny>,
-        order: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let h = handle(slf)?;
-        let previous = h.bytes_rmw(slf.py(), OpType::FetchOr, Some(value), order, "value")?;
-        Ok(h.to_bytes(slf.py(), previous))
-    }
-
-    /// Bitwise exclusive or with `value`, returning the previous value.
-    #[pyo3(signature = (value, order = None))]
-    fn bin_fetch_xor<'py>(
-        slf: &Bound<'py, Self>,
-        value: &Bound<'_, PyAny>,
-        order: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let h = handle(slf)?;
-        let previous = h.bytes_rmw(slf.py(), OpType::FetchXor, Some(value), order, "value")?;
-        Ok(h.to_bytes(slf.py(), previous))
-    }
-
-    /// Bitwise and with `value`, returning the previous value.
-    #[pyo3(signature = (value, order = None))]
-    fn bin_fetch_and<'py>(
-        slf: &Bound<'py, Self>,
-        value: &Bound<'_, PyAny>,
-        order: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let h = handle(slf)?;
-        let previous = h.bytes_rmw(slf.py(), OpType::FetchAnd, Some(value), order, "value")?;
-        Ok(h.to_bytes(slf.py(), previous))
-    }
-
-    /// Complements every bit, returning the previous value.
-    #[pyo3(signature = (order = None))]
-    fn bin_fetch_not<'py>(slf: &Bound<'py, Self>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        let h = handle(slf)?;
-        let previous = h.bytes_rmw(slf.py(), OpType::FetchNot, None, order, "value")?;
-        Ok(h.to_bytes(slf.py(), previous))
-    }
-}
-
-impl AtomicBytesBase {
-    fn cmpxchg(
-        slf: &Bound<'_, Self>,
-        op: OpType,
-        expected: &Bound<'_, PyAny>,
-        desired: &Bound<'_, PyAny>,
-        succ: Option<&Bound<'_, PyAny>>,
-        fail: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<CmpxchgResult> {
-        let py = slf.py();
-        let h = handle(slf)?;
-        h.check_supported(py, op)?;
-        let e = bytes_to_bits(expected, h.width, "expected", true)?;
-        let d = bytes_to_bits(desired, h.width, "desired", true)?;
-        let (s, f) = (memory_order(succ, "succ")?, memory_order(fail, "fail")?);
-        // A fresh `bytes` either way: the caller's object is never written to.
-        Ok(match h.cmpxchg(py, op, e, d, s, f)? {
-            Ok(previous) => CmpxchgResult::new(true, h.to_bytes(py, previous)),
-            Err(found) => CmpxchgResult::new(false, h.to_bytes(py, found)),
-        })
-    }
-}
+});

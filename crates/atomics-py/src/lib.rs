@@ -14,7 +14,9 @@ mod cmpxchg;
 mod convert;
 mod errors;
 mod guard;
+mod handle;
 mod memory;
+mod values;
 
 #[pymodule(gil_used = false)]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -1,0 +1,173 @@
+//! What an initialised atomic object holds, and the operations every family shares: parse
+//! the arguments, make one call into the core, build the result.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use atomics_core::{check_order, Error, OpType, Region, Width};
+use pyo3::prelude::*;
+
+use crate::cmpxchg::CmpxchgResult;
+use crate::convert::{bit_index, memory_order};
+use crate::errors::core_error;
+use crate::memory::Memory;
+use crate::values::Values;
+
+/// An atomic object's memory and how it reads it. Immutable once made.
+pub(crate) struct Handle {
+    pub(crate) memory: Arc<Memory>,
+    pub(crate) width: Width,
+    pub(crate) readonly: bool,
+    /// Whether arithmetic exists (`ops_supported` lists it).
+    pub(crate) integral: bool,
+    /// Signedness as a bool, for conversions.
+    pub(crate) signed: bool,
+    /// Signedness as passed in (`atomics` 1.0 shows it raw: `signed=1`).
+    pub(crate) signed_obj: Py<PyAny>,
+}
+
+/// The arguments of a read-modify-write: `operand` (if the operation takes one) and `order`.
+pub(crate) struct RmwArgs<'a, 'py> {
+    pub(crate) operand: Option<&'a Bound<'py, PyAny>>,
+    pub(crate) order: Option<&'a Bound<'py, PyAny>>,
+    pub(crate) name: &'static str,
+}
+
+impl Handle {
+    pub(crate) fn new(memory: Arc<Memory>, integral: bool, signed_obj: &Bound<'_, PyAny>) -> PyResult<Handle> {
+        let region = memory.region()?;
+        let (width, readonly) = (region.width(), region.readonly());
+        let signed = signed_obj.is_truthy()?;
+        Ok(Handle { memory, width, readonly, integral, signed, signed_obj: signed_obj.clone().unbind() })
+    }
+
+    /// A second handle on the same memory.
+    pub(crate) fn share(&self, py: Python<'_>) -> Handle {
+        Handle { memory: self.memory.clone(), signed_obj: self.signed_obj.clone_ref(py), ..*self }
+    }
+
+    /// Runs one core operation, mapping a refusal or a released buffer to its exception.
+    #[inline(always)]
+    fn run<R>(&self, py: Python<'_>, op: impl FnOnce(&Region) -> Result<R, Error>) -> PyResult<R> {
+        self.memory.with_region(op)?.map_err(|e| core_error(py, e))
+    }
+
+    /// Fails unless `op` exists here, for checks that must precede argument conversion.
+    fn check_supported(&self, py: Python<'_>, op: OpType) -> PyResult<()> {
+        self.memory.region()?.check_supported(op).map_err(|e| core_error(py, e))
+    }
+
+    /// The operations on values of family `V`.
+    #[inline(always)]
+    pub(crate) fn values<V: Values>(&self) -> Family<'_, V> {
+        Family { handle: self, values: PhantomData }
+    }
+
+    /// `bit_test` and its modifying forms; the bit's previous value.
+    pub(crate) fn bit_op(
+        &self,
+        py: Python<'_>,
+        op: OpType,
+        index: &Bound<'_, PyAny>,
+        order: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        let order = memory_order(order, "order")?;
+        if op == OpType::BitTest {
+            check_order(op, order).map_err(|e| core_error(py, e))?;
+        }
+        self.check_supported(py, op)?;
+        let index = bit_index(index)?;
+        if op == OpType::BitTest {
+            self.run(py, |r| r.bit_test(index, order))
+        } else {
+            self.run(py, |r| r.bit_modify(op, index, order))
+        }
+    }
+}
+
+/// A handle seen through the value conversions of family `V`.
+pub(crate) struct Family<'a, V> {
+    handle: &'a Handle,
+    values: PhantomData<V>,
+}
+
+impl<V: Values> Family<'_, V> {
+    fn parse(&self, obj: &Bound<'_, PyAny>, name: &str, cmpxchg: bool) -> PyResult<u128> {
+        V::parse(obj, self.handle.width, self.handle.signed, name, cmpxchg)
+    }
+
+    /// The Python value of `bits`.
+    #[inline(always)]
+    pub(crate) fn build<'py>(&self, py: Python<'py>, bits: u128) -> PyResult<Bound<'py, PyAny>> {
+        V::build(py, bits, self.handle.width, self.handle.signed)
+    }
+
+    #[inline(always)]
+    pub(crate) fn store(
+        &self,
+        py: Python<'_>,
+        desired: &Bound<'_, PyAny>,
+        order: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let h = self.handle;
+        let bits;
+        let order = if V::CHECKS_BEFORE_CONVERSION {
+            h.check_supported(py, OpType::Store)?;
+            let order = memory_order(order, "order")?;
+            check_order(OpType::Store, order).map_err(|e| core_error(py, e))?;
+            bits = self.parse(desired, "desired", false)?;
+            order
+        } else {
+            bits = self.parse(desired, "desired", false)?;
+            memory_order(order, "order")?
+        };
+        h.run(py, |r| r.store(bits, order))
+    }
+
+    #[inline(always)]
+    pub(crate) fn load<'py>(&self, py: Python<'py>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let order = memory_order(order, "order")?;
+        let bits = self.handle.run(py, |r| r.load(order))?;
+        self.build(py, bits)
+    }
+
+    /// A read-modify-write (`EXCHANGE`, binary and arithmetic operations); the previous value.
+    #[inline(always)]
+    pub(crate) fn rmw(&self, py: Python<'_>, op: OpType, args: RmwArgs<'_, '_>) -> PyResult<u128> {
+        let h = self.handle;
+        if V::CHECKS_BEFORE_CONVERSION {
+            h.check_supported(py, op)?;
+        }
+        let operand = match args.operand {
+            Some(obj) => self.parse(obj, args.name, false)?,
+            None => 0,
+        };
+        let order = memory_order(args.order, "order")?;
+        h.run(py, |r| r.read_modify_write(op, operand, order))
+    }
+
+    /// `cmpxchg_weak` / `cmpxchg_strong`; `names` are the order parameters' names.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn cmpxchg(
+        &self,
+        py: Python<'_>,
+        op: OpType,
+        expected: &Bound<'_, PyAny>,
+        desired: &Bound<'_, PyAny>,
+        success: Option<&Bound<'_, PyAny>>,
+        failure: Option<&Bound<'_, PyAny>>,
+        names: (&str, &str),
+    ) -> PyResult<CmpxchgResult> {
+        let h = self.handle;
+        if V::CHECKS_BEFORE_CONVERSION {
+            h.check_supported(py, op)?;
+        }
+        let e = self.parse(expected, "expected", true)?;
+        let d = self.parse(desired, "desired", true)?;
+        let (s, f) = (memory_order(success, names.0)?, memory_order(failure, names.1)?);
+        Ok(match h.run(py, |r| r.compare_exchange(op, e, d, s, f))? {
+            Ok(previous) => CmpxchgResult::new(true, V::expected_on_success(expected, previous, h.width, h.signed)?),
+            Err(found) => CmpxchgResult::new(false, self.build(py, found)?),
+        })
+    }
+}

@@ -1,0 +1,81 @@
+//! How each family of atomics turns Python values into bit patterns and back: integers for
+//! `INTEGRAL`/`INT`/`UINT`, `bytes` for `BYTES`. Everything else about an operation is the
+//! same for both families (see `handle.rs`).
+
+use atomics_core::Width;
+use pyo3::prelude::*;
+
+use crate::convert::{bits_to_bytes, bits_to_int, bytes_to_bits, int_to_bits};
+
+/// The value conversions of one family.
+pub(crate) trait Values {
+    /// Whether the supported-operation and order checks run before argument conversion (as
+    /// in `atomics` 1.0's bytes family) rather than after it (its integer family).
+    const CHECKS_BEFORE_CONVERSION: bool;
+
+    /// The bit pattern of argument `name`. `cmpxchg` is true for compare-exchange operands,
+    /// which `atomics` 1.0 accepts in more forms.
+    fn parse(obj: &Bound<'_, PyAny>, width: Width, signed: bool, name: &str, cmpxchg: bool) -> PyResult<u128>;
+
+    /// The Python value of a bit pattern.
+    fn build<'py>(py: Python<'py>, bits: u128, width: Width, signed: bool) -> PyResult<Bound<'py, PyAny>>;
+
+    /// The `expected` of a successful compare-exchange: the object passed in for integers, a
+    /// fresh `bytes` for bytes (the caller's object is never handed back to be mutated).
+    fn expected_on_success<'py>(
+        passed: &Bound<'py, PyAny>,
+        bits: u128,
+        width: Width,
+        signed: bool,
+    ) -> PyResult<Bound<'py, PyAny>>;
+}
+
+/// Integers, range-checked on input, sign-extended on output.
+pub(crate) enum Ints {}
+
+impl Values for Ints {
+    const CHECKS_BEFORE_CONVERSION: bool = false;
+
+    #[inline(always)]
+    fn parse(obj: &Bound<'_, PyAny>, width: Width, signed: bool, name: &str, _cmpxchg: bool) -> PyResult<u128> {
+        int_to_bits(obj, width, signed, name)
+    }
+
+    #[inline(always)]
+    fn build<'py>(py: Python<'py>, bits: u128, width: Width, signed: bool) -> PyResult<Bound<'py, PyAny>> {
+        bits_to_int(py, bits, width, signed)
+    }
+
+    fn expected_on_success<'py>(
+        passed: &Bound<'py, PyAny>,
+        _bits: u128,
+        _width: Width,
+        _signed: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        Ok(passed.clone())
+    }
+}
+
+/// `bytes` of exactly the width, in native byte order.
+pub(crate) enum Bytes {}
+
+impl Values for Bytes {
+    const CHECKS_BEFORE_CONVERSION: bool = true;
+
+    fn parse(obj: &Bound<'_, PyAny>, width: Width, _signed: bool, name: &str, cmpxchg: bool) -> PyResult<u128> {
+        bytes_to_bits(obj, width, name, cmpxchg)
+    }
+
+    fn build<'py>(py: Python<'py>, bits: u128, width: Width, _signed: bool) -> PyResult<Bound<'py, PyAny>> {
+        Ok(bits_to_bytes(py, bits, width).into_any())
+    }
+
+    fn expected_on_success<'py>(
+        passed: &Bound<'py, PyAny>,
+        bits: u128,
+        width: Width,
+        signed: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        Self::build(passed.py(), bits, width, signed)
+    }
+}
