@@ -15,6 +15,23 @@ __version__ = "2.0.0"
 
 _ATYPE_ERROR = "Type parameter 'atype' must be one of [ANY, INTEGRAL, BYTES, INT, UINT]."
 
+# atype -> (atomic class, view context class, whether extra keywords are passed on; atomics
+# 1.0 ignores them for INT, UINT and BYTES).
+_CLASSES = (
+    (INT, base.AtomicInt, ctx.AtomicIntViewContext, False),
+    (UINT, base.AtomicUint, ctx.AtomicUintViewContext, False),
+    (BYTES, base.AtomicBytes, ctx.AtomicBytesViewContext, False),
+    (INTEGRAL, base.AtomicIntegral, ctx.AtomicIntegralViewContext, True),
+    (ANY, base.Atomic, ctx.AtomicViewContext, True),
+)
+
+
+def _classes(atype):
+    for row in _CLASSES:
+        if atype is row[0]:  # by identity: subclasses and look-alikes are refused
+            return row[1:]
+    raise TypeError(_ATYPE_ERROR)
+
 
 def atomic(width, atype, **kwargs):
     """A new atomic of ``width`` bytes over private zeroed memory.
@@ -23,31 +40,13 @@ def atomic(width, atype, **kwargs):
     1.0), ``INTEGRAL`` (needs ``is_signed=``) or ``ANY`` (needs ``is_integral=`` and
     ``is_signed=``).
     """
-    if atype is INT:
-        return base.AtomicInt(width=width)
-    if atype is UINT:
-        return base.AtomicUint(width=width)
-    if atype is BYTES:
-        return base.AtomicBytes(width=width)
-    if atype is INTEGRAL:
-        return base.AtomicIntegral(width=width, **kwargs)
-    if atype is ANY:
-        return base.Atomic(width=width, **kwargs)
-    raise TypeError(_ATYPE_ERROR)
+    cls, _, passes_kwargs = _classes(atype)
+    return cls(width=width, **kwargs) if passes_kwargs else cls(width=width)
 
 
 def atomicview(buffer, atype, **kwargs):
     """A context manager giving an atomic view of ``buffer`` (any C-contiguous object with the
     buffer protocol; its size is the width). The buffer stays pinned until the context exits.
     """
-    if atype is INT:
-        return ctx.AtomicIntViewContext(buffer=buffer)
-    if atype is UINT:
-        return ctx.AtomicUintViewContext(buffer=buffer)
-    if atype is BYTES:
-        return ctx.AtomicBytesViewContext(buffer=buffer)
-    if atype is INTEGRAL:
-        return ctx.AtomicIntegralViewContext(buffer=buffer, **kwargs)
-    if atype is ANY:
-        return ctx.AtomicViewContext(buffer=buffer, **kwargs)
-    raise TypeError(_ATYPE_ERROR)
+    _, context, passes_kwargs = _classes(atype)
+    return context(buffer=buffer, **kwargs) if passes_kwargs else context(buffer=buffer)
