@@ -5,6 +5,7 @@ from ._atypes import ANY, BYTES, INT, INTEGRAL, UINT
 from ._native import AtomicBase as _AtomicBase
 from ._native import AtomicBytesBase as _AtomicBytesBase
 from ._native import AtomicIntegralBase as _AtomicIntegralBase
+from ._native import install_operations as _install_operations
 
 
 class Atomic(_AtomicBase, ANY):
@@ -40,3 +41,9 @@ class AtomicUint(AtomicIntegral, UINT):
 
     def __init__(self, *, width):
         self._init_owned(width, True, False)
+
+
+# Each class gets descriptors of its own, so that CPython specializes calls on its instances.
+for _cls in (AtomicIntegral, AtomicBytes, AtomicInt, AtomicUint):
+    _install_operations(_cls)
+del _cls

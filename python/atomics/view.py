@@ -5,6 +5,7 @@ from ._atypes import ANY, BYTES, INT, INTEGRAL, UINT
 from ._native import AtomicBase as _AtomicBase
 from ._native import AtomicBytesBase as _AtomicBytesBase
 from ._native import AtomicIntegralBase as _AtomicIntegralBase
+from ._native import install_operations as _install_operations
 
 
 class AtomicView(_AtomicBase, ANY):
@@ -28,3 +29,9 @@ class AtomicIntView(AtomicIntegralView, INT):
 
 class AtomicUintView(AtomicIntegralView, UINT):
     """An unsigned integer view."""
+
+
+# Each class gets descriptors of its own, so that CPython specializes calls on its instances.
+for _cls in (AtomicIntegralView, AtomicBytesView, AtomicIntView, AtomicUintView):
+    _install_operations(_cls)
+del _cls

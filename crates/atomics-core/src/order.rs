@@ -99,6 +99,7 @@ impl MemoryOrder {
 ///
 /// Loads (`LOAD`, `BIT_TEST`) take load orders, `STORE` takes store orders, and every
 /// read-modify-write takes every order.
+#[inline]
 pub fn check_order(op: OpType, order: MemoryOrder) -> Result<(), Error> {
     let valid = match op {
         OpType::Store => order.is_valid_store_order(),
@@ -113,6 +114,7 @@ pub fn check_order(op: OpType, order: MemoryOrder) -> Result<(), Error> {
 }
 
 /// Checks the failure order of a compare-exchange against its success order.
+#[inline]
 pub fn check_fail_order(op: OpType, success: MemoryOrder, failure: MemoryOrder) -> Result<(), Error> {
     if failure.is_valid_fail_order(success) {
         Ok(())

@@ -70,6 +70,7 @@ macro_rules! native_word {
         impl $name {
             /// # Safety
             /// As for [`Word`]: `ptr` is aligned, valid and only accessed atomically.
+            #[inline(always)]
             unsafe fn atomic<'a>(ptr: *mut u8) -> &'a $atomic {
                 debug_assert!(ptr as usize % core::mem::align_of::<$atomic>() == 0);
                 // SAFETY: the caller guarantees alignment, validity and that every concurrent
@@ -79,16 +80,19 @@ macro_rules! native_word {
         }
 
         impl Word for $name {
+            #[inline(always)]
             unsafe fn load(ptr: *mut u8, order: MemoryOrder) -> u128 {
                 // SAFETY: forwarded from the caller.
                 u128::from(unsafe { Self::atomic(ptr) }.load(order.ordering()))
             }
 
+            #[inline(always)]
             unsafe fn store(ptr: *mut u8, value: u128, order: MemoryOrder) {
                 // SAFETY: forwarded from the caller.
                 unsafe { Self::atomic(ptr) }.store(value as $int, order.ordering())
             }
 
+            #[inline(always)]
             unsafe fn compare_exchange(
                 ptr: *mut u8,
                 expected: u128,
@@ -109,6 +113,7 @@ macro_rules! native_word {
                 result.map(u128::from).map_err(u128::from)
             }
 
+            #[inline(always)]
             unsafe fn fetch(ptr: *mut u8, rmw: Rmw, operand: u128, order: MemoryOrder) -> u128 {
                 // SAFETY: forwarded from the caller.
                 let atomic = unsafe { Self::atomic(ptr) };

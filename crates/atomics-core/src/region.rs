@@ -76,6 +76,7 @@ impl Region {
     /// Fails with [`Error::UnsupportedOperation`] unless `op` can run on this region (only
     /// `LOAD` and `BIT_TEST` can on read-only memory). Arithmetic is allowed: whether a
     /// region holds an integer is the caller's business.
+    #[inline(always)]
     pub fn check_supported(&self, op: OpType) -> Result<(), Error> {
         if self.readonly && !op.is_read_only() {
             Err(Error::UnsupportedOperation { op, width: self.width.bytes(), readonly: true })
@@ -85,6 +86,7 @@ impl Region {
     }
 
     /// Reads the value.
+    #[inline(always)]
     pub fn load(&self, order: MemoryOrder) -> Result<u128, Error> {
         self.check_supported(OpType::Load)?;
         check_order(OpType::Load, order)?;
@@ -92,6 +94,7 @@ impl Region {
     }
 
     /// Writes `value`.
+    #[inline(always)]
     pub fn store(&self, value: u128, order: MemoryOrder) -> Result<(), Error> {
         self.check_supported(OpType::Store)?;
         check_order(OpType::Store, order)?;
@@ -103,6 +106,7 @@ impl Region {
     /// Compare-exchange (`op` is `CmpxchgWeak` or `CmpxchgStrong`): if the value equals
     /// `expected`, writes `desired` and gives `Ok(expected)`; otherwise gives `Err(current)`.
     /// The weak form may fail spuriously.
+    #[inline(always)]
     pub fn compare_exchange(
         &self,
         op: OpType,
@@ -123,6 +127,7 @@ impl Region {
     }
 
     /// Reads bit `index` (0 is the least significant bit of the native-endian integer).
+    #[inline(always)]
     pub fn bit_test(&self, index: i64, order: MemoryOrder) -> Result<bool, Error> {
         check_order(OpType::BitTest, order)?;
         self.check_supported(OpType::BitTest)?;
@@ -136,6 +141,7 @@ impl Region {
     /// `operand` is the value of the operations that take one (`EXCHANGE`, `OR`, `ADD`, ...)
     /// and the bit index of `BIT_TEST_COMPL`/`SET`/`RESET`; it is ignored by the others.
     /// The bit operations give the previous value too: test it with the bit's mask.
+    #[inline(always)]
     pub fn read_modify_write(&self, op: OpType, operand: u128, order: MemoryOrder) -> Result<u128, Error> {
         self.check_supported(op)?;
         let (rmw, operand) = match op {
@@ -163,6 +169,7 @@ impl Region {
 
     /// Complements (`BitTestCompl`), sets (`BitTestSet`) or clears (`BitTestReset`) bit
     /// `index`, returning its previous value.
+    #[inline(always)]
     pub fn bit_modify(&self, op: OpType, index: i64, order: MemoryOrder) -> Result<bool, Error> {
         debug_assert!(matches!(op, OpType::BitTestCompl | OpType::BitTestSet | OpType::BitTestReset));
         self.check_supported(op)?;
@@ -171,6 +178,7 @@ impl Region {
     }
 
     /// The mask of bit `index`, or [`Error::BitIndex`] outside `0..8 * width`.
+    #[inline(always)]
     fn bit_mask(&self, index: i64) -> Result<u128, Error> {
         if (0..i64::from(self.width.bits())).contains(&index) {
             Ok(1 << index)
@@ -179,6 +187,7 @@ impl Region {
         }
     }
 
+    #[inline(always)]
     fn raw_load(&self, order: MemoryOrder) -> u128 {
         // SAFETY: the region is valid for reads (promised to `new`); on read-only memory
         // `new` admitted only widths that have a true load.
@@ -188,16 +197,19 @@ impl Region {
 
 // Generic shims so that `by_width!` can name one function per operation.
 
+#[inline(always)]
 unsafe fn load_word<W: Word>(ptr: *mut u8, order: MemoryOrder) -> u128 {
     // SAFETY: forwarded from the caller.
     unsafe { W::load(ptr, order) }
 }
 
+#[inline(always)]
 unsafe fn store_word<W: Word>(ptr: *mut u8, value: u128, order: MemoryOrder) {
     // SAFETY: forwarded from the caller.
     unsafe { W::store(ptr, value, order) }
 }
 
+#[inline(always)]
 unsafe fn compare_exchange_word<W: Word>(
     ptr: *mut u8,
     expected: u128,
@@ -210,6 +222,7 @@ unsafe fn compare_exchange_word<W: Word>(
     unsafe { W::compare_exchange(ptr, expected, desired, weak, success, failure) }
 }
 
+#[inline(always)]
 unsafe fn fetch_word<W: Word>(ptr: *mut u8, rmw: Rmw, operand: u128, order: MemoryOrder) -> u128 {
     // SAFETY: forwarded from the caller.
     unsafe { W::fetch(ptr, rmw, operand, order) }

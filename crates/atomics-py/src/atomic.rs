@@ -8,15 +8,14 @@
 
 use std::sync::{Arc, OnceLock};
 
-use atomics_core::{supported_ops, OpType, Width};
+use atomics_core::{supported_ops, Width};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 
-use crate::cmpxchg::CmpxchgResult;
 use crate::convert;
 use crate::errors::{core_error, py_op_type, unsupported_width};
-use crate::handle::{Handle, RmwArgs};
+use crate::handle::Handle;
 use crate::memory::{released_error, Memory};
 use crate::values::{Bytes, Ints};
 
@@ -51,7 +50,7 @@ pub(crate) struct AtomicBase {
 }
 
 impl AtomicBase {
-    fn handle(&self) -> PyResult<&Handle> {
+    pub(crate) fn handle(&self) -> PyResult<&Handle> {
         self.handle.get().ok_or_else(released_error)
     }
 
@@ -192,11 +191,10 @@ fn handle<'a, T: pyo3::PyClass<BaseType = AtomicBase>>(slf: &'a Bound<'_, T>) ->
     slf.as_super().get().handle()
 }
 
-/// The `#[pymethods]` of a family class: the operations both families have, with the value
-/// conversions of `$values` and the compare-exchange order parameters `$succ`/`$fail`, then
-/// the family's own methods.
+/// The `#[pymethods]` of a family class: construction and the special methods. The
+/// operations themselves are installed on each Python class by `methods::install_operations`.
 macro_rules! family_methods {
-    ($class:ident, $values:ty, $succ:ident, $fail:ident, { $($own:tt)* }) => {
+    ($class:ident, $values:ty, { $($own:tt)* }) => {
         #[pymethods]
         impl $class {
             #[new]
@@ -206,142 +204,27 @@ macro_rules! family_methods {
             }
 
             fn __str__(slf: &Bound<'_, Self>) -> PyResult<String> {
-                let value = Self::load(slf, None)?.str()?.to_string();
+                let value = Self::value(slf)?.str()?.to_string();
                 AtomicBase::base_str(slf.as_super(), Some(value))
-            }
-
-            /// Writes `desired`.
-            #[pyo3(signature = (desired, order = None))]
-            fn store(slf: &Bound<'_, Self>, desired: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-                handle(slf)?.values::<$values>().store(slf.py(), desired, order)
-            }
-
-            /// Reads the value.
-            #[pyo3(signature = (order = None))]
-            fn load<'py>(slf: &Bound<'py, Self>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                handle(slf)?.values::<$values>().load(slf.py(), order)
-            }
-
-            /// Writes `desired`, returning the previous value.
-            #[pyo3(signature = (desired, order = None))]
-            fn exchange<'py>(slf: &Bound<'py, Self>, desired: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                Self::fetch(slf, OpType::Exchange, Some(desired), order, "desired")
-            }
-
-            /// Compare-exchange that may fail spuriously: if the value equals `expected`, writes
-            /// `desired`. Returns `CmpxchgResult(success, expected or the value found)`.
-            #[pyo3(signature = (expected, desired, $succ = None, $fail = None))]
-            fn cmpxchg_weak(slf: &Bound<'_, Self>, expected: &Bound<'_, PyAny>, desired: &Bound<'_, PyAny>, $succ: Option<&Bound<'_, PyAny>>, $fail: Option<&Bound<'_, PyAny>>) -> PyResult<CmpxchgResult> {
-                let names = (stringify!($succ), stringify!($fail));
-                handle(slf)?.values::<$values>().cmpxchg(slf.py(), OpType::CmpxchgWeak, expected, desired, $succ, $fail, names)
-            }
-
-            /// Compare-exchange that fails only when the value differs from `expected`.
-            #[pyo3(signature = (expected, desired, $succ = None, $fail = None))]
-            fn cmpxchg_strong(slf: &Bound<'_, Self>, expected: &Bound<'_, PyAny>, desired: &Bound<'_, PyAny>, $succ: Option<&Bound<'_, PyAny>>, $fail: Option<&Bound<'_, PyAny>>) -> PyResult<CmpxchgResult> {
-                let names = (stringify!($succ), stringify!($fail));
-                handle(slf)?.values::<$values>().cmpxchg(slf.py(), OpType::CmpxchgStrong, expected, desired, $succ, $fail, names)
-            }
-
-            /// Reads bit `index` (0 is the least significant bit).
-            #[pyo3(signature = (index, order = None))]
-            fn bit_test(slf: &Bound<'_, Self>, index: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
-                handle(slf)?.bit_op(slf.py(), OpType::BitTest, index, order)
-            }
-
-            /// Complements bit `index`, returning its previous value.
-            #[pyo3(signature = (index, order = None))]
-            fn bit_test_compl(slf: &Bound<'_, Self>, index: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
-                handle(slf)?.bit_op(slf.py(), OpType::BitTestCompl, index, order)
-            }
-
-            /// Sets bit `index`, returning its previous value.
-            #[pyo3(signature = (index, order = None))]
-            fn bit_test_set(slf: &Bound<'_, Self>, index: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
-                handle(slf)?.bit_op(slf.py(), OpType::BitTestSet, index, order)
-            }
-
-            /// Clears bit `index`, returning its previous value.
-            #[pyo3(signature = (index, order = None))]
-            fn bit_test_reset(slf: &Bound<'_, Self>, index: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
-                handle(slf)?.bit_op(slf.py(), OpType::BitTestReset, index, order)
-            }
-
-            /// Bitwise or with `value`.
-            #[pyo3(signature = (value, order = None))]
-            fn bin_or(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-                Self::apply(slf, OpType::Or, Some(value), order)
-            }
-
-            /// Bitwise exclusive or with `value`.
-            #[pyo3(signature = (value, order = None))]
-            fn bin_xor(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-                Self::apply(slf, OpType::Xor, Some(value), order)
-            }
-
-            /// Bitwise and with `value`.
-            #[pyo3(signature = (value, order = None))]
-            fn bin_and(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-                Self::apply(slf, OpType::And, Some(value), order)
-            }
-
-            /// Complements every bit.
-            #[pyo3(signature = (order = None))]
-            fn bin_not(slf: &Bound<'_, Self>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-                Self::apply(slf, OpType::Not, None, order)
-            }
-
-            /// Bitwise or with `value`, returning the previous value.
-            #[pyo3(signature = (value, order = None))]
-            fn bin_fetch_or<'py>(slf: &Bound<'py, Self>, value: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                Self::fetch(slf, OpType::FetchOr, Some(value), order, "value")
-            }
-
-            /// Bitwise exclusive or with `value`, returning the previous value.
-            #[pyo3(signature = (value, order = None))]
-            fn bin_fetch_xor<'py>(slf: &Bound<'py, Self>, value: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                Self::fetch(slf, OpType::FetchXor, Some(value), order, "value")
-            }
-
-            /// Bitwise and with `value`, returning the previous value.
-            #[pyo3(signature = (value, order = None))]
-            fn bin_fetch_and<'py>(slf: &Bound<'py, Self>, value: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                Self::fetch(slf, OpType::FetchAnd, Some(value), order, "value")
-            }
-
-            /// Complements every bit, returning the previous value.
-            #[pyo3(signature = (order = None))]
-            fn bin_fetch_not<'py>(slf: &Bound<'py, Self>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                Self::fetch(slf, OpType::FetchNot, None, order, "value")
             }
 
             $($own)*
         }
 
         impl $class {
-            /// A read-modify-write whose result is dropped.
-            #[inline(always)]
-            fn apply(slf: &Bound<'_, Self>, op: OpType, operand: Option<&Bound<'_, PyAny>>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-                let args = RmwArgs { operand, order, name: "value" };
-                handle(slf)?.values::<$values>().rmw(slf.py(), op, args).map(drop)
-            }
-
-            /// A read-modify-write returning the previous value.
-            #[inline(always)]
-            fn fetch<'py>(slf: &Bound<'py, Self>, op: OpType, operand: Option<&Bound<'_, PyAny>>, order: Option<&Bound<'_, PyAny>>, name: &'static str) -> PyResult<Bound<'py, PyAny>> {
-                let family = handle(slf)?.values::<$values>();
-                let previous = family.rmw(slf.py(), op, RmwArgs { operand, order, name })?;
-                family.build(slf.py(), previous)
+            /// `load()` with the default order.
+            fn value<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+                handle(slf)?.values::<$values>().load(slf.py(), None)
             }
         }
     };
 }
 
-/// The integer operations (`INTEGRAL`, `INT`, `UINT`).
+/// The integer family (`INTEGRAL`, `INT`, `UINT`).
 #[pyclass(module = "atomics._native", name = "AtomicIntegralBase", extends = AtomicBase, subclass, frozen)]
 pub(crate) struct AtomicIntegralBase;
 
-family_methods!(AtomicIntegralBase, Ints, success, failure, {
+family_methods!(AtomicIntegralBase, Ints, {
     /// Whether values are signed (as passed to the constructor).
     #[getter]
     fn signed(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
@@ -351,84 +234,16 @@ family_methods!(AtomicIntegralBase, Ints, success, failure, {
     }
 
     fn __int__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        Self::load(slf, None)
-    }
-
-    /// Adds `value`, wrapping around.
-    #[pyo3(signature = (value, order = None))]
-    fn add(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        Self::apply(slf, OpType::Add, Some(value), order)
-    }
-
-    /// Subtracts `value`, wrapping around.
-    #[pyo3(signature = (value, order = None))]
-    fn sub(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        Self::apply(slf, OpType::Sub, Some(value), order)
-    }
-
-    /// Adds 1, wrapping around.
-    #[pyo3(signature = (order = None))]
-    fn inc(slf: &Bound<'_, Self>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        Self::apply(slf, OpType::Inc, None, order)
-    }
-
-    /// Subtracts 1, wrapping around.
-    #[pyo3(signature = (order = None))]
-    fn dec(slf: &Bound<'_, Self>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        Self::apply(slf, OpType::Dec, None, order)
-    }
-
-    /// Negates (two's complement: the minimum stays the minimum).
-    #[pyo3(signature = (order = None))]
-    fn neg(slf: &Bound<'_, Self>, order: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        Self::apply(slf, OpType::Neg, None, order)
-    }
-
-    /// Adds `value`, returning the previous value.
-    #[pyo3(signature = (value, order = None))]
-    fn fetch_add<'py>(
-        slf: &Bound<'py, Self>,
-        value: &Bound<'_, PyAny>,
-        order: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        Self::fetch(slf, OpType::FetchAdd, Some(value), order, "value")
-    }
-
-    /// Subtracts `value`, returning the previous value.
-    #[pyo3(signature = (value, order = None))]
-    fn fetch_sub<'py>(
-        slf: &Bound<'py, Self>,
-        value: &Bound<'_, PyAny>,
-        order: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        Self::fetch(slf, OpType::FetchSub, Some(value), order, "value")
-    }
-
-    /// Adds 1, returning the previous value.
-    #[pyo3(signature = (order = None))]
-    fn fetch_inc<'py>(slf: &Bound<'py, Self>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        Self::fetch(slf, OpType::FetchInc, None, order, "value")
-    }
-
-    /// Subtracts 1, returning the previous value.
-    #[pyo3(signature = (order = None))]
-    fn fetch_dec<'py>(slf: &Bound<'py, Self>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        Self::fetch(slf, OpType::FetchDec, None, order, "value")
-    }
-
-    /// Negates, returning the previous value.
-    #[pyo3(signature = (order = None))]
-    fn fetch_neg<'py>(slf: &Bound<'py, Self>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        Self::fetch(slf, OpType::FetchNeg, None, order, "value")
+        Self::value(slf)
     }
 });
 
-/// The byte operations (`BYTES`): values are `bytes` of exactly `width` bytes.
+/// The bytes family (`BYTES`): values are `bytes` of exactly `width` bytes.
 #[pyclass(module = "atomics._native", name = "AtomicBytesBase", extends = AtomicBase, subclass, frozen)]
 pub(crate) struct AtomicBytesBase;
 
-family_methods!(AtomicBytesBase, Bytes, succ, fail, {
+family_methods!(AtomicBytesBase, Bytes, {
     fn __bytes__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        Self::load(slf, None)
+        Self::value(slf)
     }
 });

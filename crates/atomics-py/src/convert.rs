@@ -118,9 +118,15 @@ pub(crate) fn bit_index(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
 }
 
 /// A memory order argument: a `MemoryOrder` or the int value of one; absent means `SEQ_CST`.
-#[inline]
+#[inline(always)]
 pub(crate) fn memory_order(obj: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<MemoryOrder> {
-    let Some(obj) = obj else { return Ok(MemoryOrder::SeqCst) };
+    match obj {
+        None => Ok(MemoryOrder::SeqCst),
+        Some(obj) => given_memory_order(obj, name),
+    }
+}
+
+fn given_memory_order(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<MemoryOrder> {
     let Ok(int) = obj.cast::<PyInt>() else {
         if obj.is_none() {
             return Ok(MemoryOrder::SeqCst);

@@ -15,19 +15,23 @@ mod imp {
 
     pub(crate) struct ReleaseGuard(AtomicBool);
 
+    /// An admitted operation (nothing to undo with the GIL).
+    pub(crate) struct Entered<'a>(std::marker::PhantomData<&'a ReleaseGuard>);
+
     impl ReleaseGuard {
         pub(crate) const fn new() -> Self {
             ReleaseGuard(AtomicBool::new(false))
         }
 
-        /// Runs `f` unless released. `f` must not run Python code.
+        /// Admits one operation unless released; the memory stays valid while the returned
+        /// token lives, which must not be across Python code.
         #[inline(always)]
-        pub(crate) fn run<R>(&self, f: impl FnOnce() -> R) -> Option<R> {
+        pub(crate) fn enter(&self) -> Option<Entered<'_>> {
             // Relaxed: the GIL orders this load after any release.
             if self.0.load(Ordering::Relaxed) {
                 None
             } else {
-                Some(f())
+                Some(Entered(std::marker::PhantomData))
             }
         }
 
@@ -50,19 +54,31 @@ mod imp {
 
     pub(crate) struct ReleaseGuard(AtomicUsize);
 
+    /// An admitted operation: counted until dropped.
+    pub(crate) struct Entered<'a>(&'a ReleaseGuard);
+
+    impl Drop for Entered<'_> {
+        #[inline(always)]
+        fn drop(&mut self) {
+            self.0 .0.fetch_sub(1, Ordering::Release);
+        }
+    }
+
     impl ReleaseGuard {
         pub(crate) const fn new() -> Self {
             ReleaseGuard(AtomicUsize::new(0))
         }
 
-        /// Runs `f` unless released; the memory stays valid until `f` returns. `f` must not
-        /// run Python code.
+        /// Admits one operation unless released; the memory stays valid while the returned
+        /// token lives, which must not be across Python code.
         #[inline(always)]
-        pub(crate) fn run<R>(&self, f: impl FnOnce() -> R) -> Option<R> {
-            let state = self.0.fetch_add(1, Ordering::Acquire);
-            let result = if state & RELEASED == 0 { Some(f()) } else { None };
-            self.0.fetch_sub(1, Ordering::Release);
-            result
+        pub(crate) fn enter(&self) -> Option<Entered<'_>> {
+            let entered = Entered(self);
+            if self.0.fetch_add(1, Ordering::Acquire) & RELEASED == 0 {
+                Some(entered)
+            } else {
+                None // dropping `entered` undoes the count
+            }
         }
 
         /// Marks the memory released and waits until no operation uses it; true for the
@@ -84,4 +100,4 @@ mod imp {
     }
 }
 
-pub(crate) use imp::ReleaseGuard;
+pub(crate) use imp::{Entered, ReleaseGuard};

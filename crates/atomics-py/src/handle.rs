@@ -4,13 +4,13 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use atomics_core::{check_order, Error, OpType, Region, Width};
+use atomics_core::{check_order, Error, OpType, Width};
 use pyo3::prelude::*;
 
 use crate::cmpxchg::CmpxchgResult;
 use crate::convert::{bit_index, memory_order};
 use crate::errors::core_error;
-use crate::memory::Memory;
+use crate::memory::{InUse, Memory};
 use crate::values::Values;
 
 /// An atomic object's memory and how it reads it. Immutable once made.
@@ -46,10 +46,12 @@ impl Handle {
         Handle { memory: self.memory.clone(), signed_obj: self.signed_obj.clone_ref(py), ..*self }
     }
 
-    /// Runs one core operation, mapping a refusal or a released buffer to its exception.
+    /// The region for one core operation (or the released `ValueError`); see
+    /// [`Memory::enter`]. Every operation is `h.enter()?.operation(...).map_err(refused(py))`,
+    /// written out (not passed as a closure) so that the compiler folds the constant operation.
     #[inline(always)]
-    fn run<R>(&self, py: Python<'_>, op: impl FnOnce(&Region) -> Result<R, Error>) -> PyResult<R> {
-        self.memory.with_region(op)?.map_err(|e| core_error(py, e))
+    fn enter(&self) -> PyResult<InUse<'_>> {
+        self.memory.enter()
     }
 
     /// Fails unless `op` exists here, for checks that must precede argument conversion.
@@ -78,11 +80,16 @@ impl Handle {
         self.check_supported(py, op)?;
         let index = bit_index(index)?;
         if op == OpType::BitTest {
-            self.run(py, |r| r.bit_test(index, order))
+            self.enter()?.bit_test(index, order).map_err(refused(py))
         } else {
-            self.run(py, |r| r.bit_modify(op, index, order))
+            self.enter()?.bit_modify(op, index, order).map_err(refused(py))
         }
     }
+}
+
+/// Maps a refused core operation to its Python exception.
+fn refused(py: Python<'_>) -> impl FnOnce(Error) -> PyErr + '_ {
+    move |error| core_error(py, error)
 }
 
 /// A handle seen through the value conversions of family `V`.
@@ -121,13 +128,13 @@ impl<V: Values> Family<'_, V> {
             bits = self.parse(desired, "desired", false)?;
             memory_order(order, "order")?
         };
-        h.run(py, |r| r.store(bits, order))
+        h.enter()?.store(bits, order).map_err(refused(py))
     }
 
     #[inline(always)]
     pub(crate) fn load<'py>(&self, py: Python<'py>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let order = memory_order(order, "order")?;
-        let bits = self.handle.run(py, |r| r.load(order))?;
+        let bits = self.handle.enter()?.load(order).map_err(refused(py))?;
         self.build(py, bits)
     }
 
@@ -143,7 +150,7 @@ impl<V: Values> Family<'_, V> {
             None => 0,
         };
         let order = memory_order(args.order, "order")?;
-        h.run(py, |r| r.read_modify_write(op, operand, order))
+        h.enter()?.read_modify_write(op, operand, order).map_err(refused(py))
     }
 
     /// `cmpxchg_weak` / `cmpxchg_strong`; `names` are the order parameters' names.
@@ -165,7 +172,8 @@ impl<V: Values> Family<'_, V> {
         let e = self.parse(expected, "expected", true)?;
         let d = self.parse(desired, "desired", true)?;
         let (s, f) = (memory_order(success, names.0)?, memory_order(failure, names.1)?);
-        Ok(match h.run(py, |r| r.compare_exchange(op, e, d, s, f))? {
+        let outcome = h.enter()?.compare_exchange(op, e, d, s, f).map_err(refused(py))?;
+        Ok(match outcome {
             Ok(previous) => CmpxchgResult::new(true, V::expected_on_success(expected, previous, h.width, h.signed)?),
             Err(found) => CmpxchgResult::new(false, self.build(py, found)?),
         })

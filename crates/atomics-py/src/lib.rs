@@ -16,6 +16,7 @@ mod errors;
 mod guard;
 mod handle;
 mod memory;
+mod methods;
 mod values;
 
 #[pymodule(gil_used = false)]
@@ -26,6 +27,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<atomic::AtomicBytesBase>()?;
     m.add_class::<cmpxchg::CmpxchgResult>()?;
     m.add_class::<alignment::Alignment>()?;
+    m.add_function(wrap_pyfunction!(methods::install_operations, m)?)?;
     m.add_function(wrap_pyfunction!(is_valid_store_order, m)?)?;
     m.add_function(wrap_pyfunction!(is_valid_load_order, m)?)?;
     m.add_function(wrap_pyfunction!(is_valid_fail_order, m)?)?;

@@ -10,7 +10,7 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 
 use crate::errors::core_error;
-use crate::guard::ReleaseGuard;
+use crate::guard::{Entered, ReleaseGuard};
 
 /// 16 zeroed bytes aligned for every width: the memory of an `atomic()` object.
 #[repr(C, align(16))]
@@ -39,6 +39,21 @@ pub(crate) struct Memory {
 unsafe impl Send for Memory {}
 // SAFETY: as above.
 unsafe impl Sync for Memory {}
+
+/// A region admitted for one operation (see [`Memory::enter`]).
+pub(crate) struct InUse<'a> {
+    region: &'a Region,
+    _entered: Entered<'a>,
+}
+
+impl std::ops::Deref for InUse<'_> {
+    type Target = Region;
+
+    #[inline(always)]
+    fn deref(&self) -> &Region {
+        self.region
+    }
+}
 
 /// The error of every operation on released memory.
 pub(crate) fn released_error() -> PyErr {
@@ -75,11 +90,15 @@ impl Memory {
         }
     }
 
-    /// Runs `f` on the region, or fails with the released `ValueError`. `f` must not run
-    /// Python code: it is the atomic operation and nothing else.
+    /// The region for one operation, or the released `ValueError`. The memory stays valid
+    /// while the result lives; hold it for the atomic operation only, never across Python
+    /// code (which could wait on a release that waits on this operation).
     #[inline(always)]
-    pub(crate) fn with_region<R>(&self, f: impl FnOnce(&Region) -> R) -> PyResult<R> {
-        self.guard.run(|| f(&self.region)).ok_or_else(released_error)
+    pub(crate) fn enter(&self) -> PyResult<InUse<'_>> {
+        match self.guard.enter() {
+            Some(entered) => Ok(InUse { region: &self.region, _entered: entered }),
+            None => Err(released_error()),
+        }
     }
 
     /// The region's description, or the released `ValueError`.

@@ -13,6 +13,10 @@ pub(crate) trait Values {
     /// in `atomics` 1.0's bytes family) rather than after it (its integer family).
     const CHECKS_BEFORE_CONVERSION: bool;
 
+    /// The parameters of `cmpxchg_weak`/`cmpxchg_strong` (atomics 1.0 names the orders
+    /// `success`/`failure` for integers, `succ`/`fail` for bytes).
+    const CMPXCHG_PARAMS: &'static [&'static str];
+
     /// The bit pattern of argument `name`. `cmpxchg` is true for compare-exchange operands,
     /// which `atomics` 1.0 accepts in more forms.
     fn parse(obj: &Bound<'_, PyAny>, width: Width, signed: bool, name: &str, cmpxchg: bool) -> PyResult<u128>;
@@ -35,6 +39,7 @@ pub(crate) enum Ints {}
 
 impl Values for Ints {
     const CHECKS_BEFORE_CONVERSION: bool = false;
+    const CMPXCHG_PARAMS: &'static [&'static str] = &["expected", "desired", "success", "failure"];
 
     #[inline(always)]
     fn parse(obj: &Bound<'_, PyAny>, width: Width, signed: bool, name: &str, _cmpxchg: bool) -> PyResult<u128> {
@@ -61,6 +66,7 @@ pub(crate) enum Bytes {}
 
 impl Values for Bytes {
     const CHECKS_BEFORE_CONVERSION: bool = true;
+    const CMPXCHG_PARAMS: &'static [&'static str] = &["expected", "desired", "succ", "fail"];
 
     fn parse(obj: &Bound<'_, PyAny>, width: Width, _signed: bool, name: &str, cmpxchg: bool) -> PyResult<u128> {
         bytes_to_bits(obj, width, name, cmpxchg)
