@@ -149,10 +149,11 @@ pub(crate) enum Word16 {}
 
 impl Word16 {
     /// The current value, read with a true load where the CPU has one and with a CAS that
-    /// writes back what it found otherwise (the caller's region is writable then).
+    /// writes back what it found otherwise.
     ///
     /// # Safety
-    /// As for [`Word`].
+    /// As for [`Word`], and: unless `arch::has_load16()`, the memory must be writable (the
+    /// fallback CAS writes). `Region::new` refuses read-only 16-byte regions on such CPUs.
     unsafe fn read(ptr: *mut u8) -> u128 {
         if arch::has_load16() {
             // SAFETY: checked above; alignment and validity forwarded from the caller.

@@ -5,21 +5,22 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyTuple, PyType};
 
+use crate::slot::Slot;
+
 /// The outcome of a compare-exchange: `success`, and `expected`, the value passed in on
 /// success or the value found in memory on failure. True when it succeeded; unpacks as
 /// `(success, expected)`.
-#[pyclass(module = "atomics", name = "CmpxchgResult", subclass)]
+#[pyclass(module = "atomics", name = "CmpxchgResult", subclass, frozen, freelist = 64)]
 pub(crate) struct CmpxchgResult {
-    #[pyo3(get, set)]
-    success: Py<PyAny>,
-    #[pyo3(get, set)]
-    expected: Py<PyAny>,
+    success: Slot,
+    expected: Slot,
 }
 
 impl CmpxchgResult {
     pub(crate) fn new(success: bool, expected: Bound<'_, PyAny>) -> Self {
         let py = expected.py();
-        CmpxchgResult { success: PyBool::new(py, success).to_owned().into_any().unbind(), expected: expected.unbind() }
+        let success = PyBool::new(py, success).to_owned().into_any().unbind();
+        CmpxchgResult { success: Slot::new(success), expected: Slot::new(expected.unbind()) }
     }
 }
 
@@ -28,11 +29,33 @@ impl CmpxchgResult {
     #[new]
     #[pyo3(signature = (success, expected))]
     fn py_new(success: Py<PyAny>, expected: Py<PyAny>) -> Self {
-        CmpxchgResult { success, expected }
+        CmpxchgResult { success: Slot::new(success), expected: Slot::new(expected) }
+    }
+
+    /// Whether the exchange happened.
+    #[getter]
+    fn success(&self, py: Python<'_>) -> Py<PyAny> {
+        self.success.get(py)
+    }
+
+    #[setter]
+    fn set_success(&self, value: Py<PyAny>) {
+        self.success.set(value)
+    }
+
+    /// The value passed in (on success) or found in memory (on failure).
+    #[getter]
+    fn expected(&self, py: Python<'_>) -> Py<PyAny> {
+        self.expected.get(py)
+    }
+
+    #[setter]
+    fn set_expected(&self, value: Py<PyAny>) {
+        self.expected.set(value)
     }
 
     fn __bool__(&self, py: Python<'_>) -> PyResult<bool> {
-        let success = self.success.bind(py);
+        let success = self.success.get(py).into_bound(py);
         match success.cast::<PyBool>() {
             Ok(b) => Ok(b.is_true()),
             Err(_) => Err(PyTypeError::new_err(format!(
@@ -43,17 +66,17 @@ impl CmpxchgResult {
     }
 
     fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Ok(PyTuple::new(py, [self.success.clone_ref(py), self.expected.clone_ref(py)])?.try_iter()?.into_any())
+        Ok(PyTuple::new(py, [self.success.get(py), self.expected.get(py)])?.try_iter()?.into_any())
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
-        let this = slf.borrow();
         let py = slf.py();
+        let this = slf.get();
         Ok(format!(
             "{}(success={}, expected={})",
             slf.get_type().name()?,
-            this.success.bind(py).str()?,
-            this.expected.bind(py).str()?
+            this.success.get(py).bind(py).str()?,
+            this.expected.get(py).bind(py).str()?
         ))
     }
 

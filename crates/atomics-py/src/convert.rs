@@ -10,6 +10,7 @@ use atomics_core::{MemoryOrder, Width};
 use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyInt};
 
 fn type_name(obj: &Bound<'_, PyAny>) -> String {
@@ -19,6 +20,7 @@ fn type_name(obj: &Bound<'_, PyAny>) -> String {
 /// `obj` as a Python int: ints (bool, IntEnum and other subclasses included) as they are,
 /// other integer-like objects (numpy integers) through `__index__`; floats, strings, None and
 /// the rest are refused.
+#[inline(always)]
 fn as_int<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Bound<'py, PyInt>> {
     if let Ok(int) = obj.cast::<PyInt>() {
         return Ok(int.clone());
@@ -42,7 +44,7 @@ fn negative_unsigned() -> PyErr {
 
 /// The bit pattern of integer `obj` as a `width`-byte integer, signed or not. Out-of-range
 /// values are refused (never wrapped) with the `OverflowError`s of `int.to_bytes`.
-#[inline]
+#[inline(always)]
 pub(crate) fn int_to_bits(obj: &Bound<'_, PyAny>, width: Width, signed: bool, name: &str) -> PyResult<u128> {
     let int = as_int(obj, name)?;
     if width == Width::W16 {
@@ -68,9 +70,12 @@ pub(crate) fn int_to_bits(obj: &Bound<'_, PyAny>, width: Width, signed: bool, na
             -1 => Err(negative_unsigned()),
             _ if width == Width::W8 => {
                 // Between 2**63 and 2**64 - 1, or too big.
-                // SAFETY: `int` is an int; on error an exception is set and fetched below.
+                // SAFETY: `int` is an int; on error an exception is set and cleared below.
                 let value = unsafe { ffi::PyLong_AsUnsignedLongLong(int.as_ptr()) };
-                if value == u64::MAX && PyErr::take(int.py()).is_some() {
+                // SAFETY: plain error-indicator calls with the thread attached.
+                if value == u64::MAX && unsafe { !ffi::PyErr_Occurred().is_null() } {
+                    // SAFETY: clears the error just detected, with the thread attached.
+                    unsafe { ffi::PyErr_Clear() };
                     Err(too_big())
                 } else {
                     Ok(u128::from(value))
@@ -84,15 +89,36 @@ pub(crate) fn int_to_bits(obj: &Bound<'_, PyAny>, width: Width, signed: bool, na
 fn int_to_bits_16(int: &Bound<'_, PyInt>, signed: bool) -> PyResult<u128> {
     if signed {
         int.extract::<i128>().map(|v| v as u128).map_err(|_| too_big())
-    } else if int.lt(0)? {
+    } else if is_negative(int) {
         Err(negative_unsigned())
     } else {
         int.extract::<u128>().map_err(|_| too_big())
     }
 }
 
+/// The sign of an int, read from its value (an int subclass's `__lt__` is not consulted).
+fn is_negative(int: &Bound<'_, PyInt>) -> bool {
+    let mut overflow = 0;
+    // SAFETY: `int` is an int, so no Python code runs and no error is set.
+    let value = unsafe { ffi::PyLong_AsLongLongAndOverflow(int.as_ptr(), &mut overflow) };
+    overflow < 0 || (overflow == 0 && value < 0)
+}
+
+/// The value of an int clamped to the i64 range (for indices, where anything beyond is out of
+/// range anyway).
+fn clamped_i64(int: &Bound<'_, PyInt>) -> i64 {
+    let mut overflow = 0;
+    // SAFETY: `int` is an int, so no Python code runs and no error is set.
+    let value = unsafe { ffi::PyLong_AsLongLongAndOverflow(int.as_ptr(), &mut overflow) };
+    match overflow {
+        0 => value,
+        o if o < 0 => i64::MIN,
+        _ => i64::MAX,
+    }
+}
+
 /// The Python int whose `width`-byte bit pattern is `bits`.
-#[inline]
+#[inline(always)]
 pub(crate) fn bits_to_int(py: Python<'_>, bits: u128, width: Width, signed: bool) -> PyResult<Bound<'_, PyAny>> {
     if width == Width::W16 {
         let Ok(int) = if signed { (bits as i128).into_pyobject(py) } else { bits.into_pyobject(py) };
@@ -113,8 +139,7 @@ pub(crate) fn bits_to_int(py: Python<'_>, bits: u128, width: Width, signed: bool
 
 /// A bit index: any int (out-of-range values, huge ones included, are the core's business).
 pub(crate) fn bit_index(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
-    let int = as_int(obj, "index")?;
-    Ok(int.extract::<i64>().unwrap_or(i64::MAX))
+    Ok(clamped_i64(&as_int(obj, "index")?))
 }
 
 /// A memory order argument: a `MemoryOrder` or the int value of one; absent means `SEQ_CST`.
@@ -127,6 +152,12 @@ pub(crate) fn memory_order(obj: Option<&Bound<'_, PyAny>>, name: &str) -> PyResu
 }
 
 fn given_memory_order(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<MemoryOrder> {
+    // The usual argument is a `MemoryOrder` member: recognise it by identity.
+    if let Ok(members) = MEMORY_ORDER_MEMBERS.get_or_try_init(obj.py(), || memory_order_members(obj.py())) {
+        if let Some(order) = members.iter().find(|(member, _)| member.as_ptr() == obj.as_ptr()) {
+            return Ok(order.1);
+        }
+    }
     let Ok(int) = obj.cast::<PyInt>() else {
         if obj.is_none() {
             return Ok(MemoryOrder::SeqCst);
@@ -140,6 +171,14 @@ fn given_memory_order(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<MemoryOrde
         Some(order) if overflow == 0 => Ok(order),
         _ => Err(PyValueError::new_err(format!("{} is not a valid MemoryOrder", int))),
     }
+}
+
+/// The members of `atomics.MemoryOrder`, with their core order.
+static MEMORY_ORDER_MEMBERS: PyOnceLock<Vec<(Py<PyAny>, MemoryOrder)>> = PyOnceLock::new();
+
+fn memory_order_members(py: Python<'_>) -> PyResult<Vec<(Py<PyAny>, MemoryOrder)>> {
+    let class = py.import("atomics._enums")?.getattr("MemoryOrder")?;
+    MemoryOrder::ALL.iter().map(|&order| Ok((class.call1((order.value(),))?.unbind(), order))).collect()
 }
 
 /// The bit pattern of bytes-like `obj` (any C-contiguous buffer) of exactly `width` bytes.
@@ -182,7 +221,7 @@ pub(crate) fn width(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
     let Ok(int) = obj.cast::<PyInt>() else {
         return Err(PyTypeError::new_err("Keyword argument 'width' must have type 'int'."));
     };
-    if int.lt(0)? {
+    if is_negative(int) {
         return Err(PyValueError::new_err("Negative width"));
     }
     int.extract::<u64>()

@@ -13,6 +13,8 @@
 mod imp {
     use std::sync::atomic::{AtomicBool, Ordering};
 
+    use pyo3::Python;
+
     pub(crate) struct ReleaseGuard(AtomicBool);
 
     /// An admitted operation (nothing to undo with the GIL).
@@ -35,9 +37,12 @@ mod imp {
             }
         }
 
-        /// Marks the memory released; true for the first caller only, which may then free it.
-        pub(crate) fn release(&self) -> bool {
-            !self.0.swap(true, Ordering::Relaxed)
+        /// Marks the memory released; the first caller runs `free` (attached). With the GIL
+        /// no operation can be in flight, so there is nothing to wait for.
+        pub(crate) fn release(&self, _py: Python<'_>, free: impl FnOnce()) {
+            if !self.0.swap(true, Ordering::Relaxed) {
+                free();
+            }
         }
 
         pub(crate) fn is_released(&self) -> bool {
@@ -50,7 +55,11 @@ mod imp {
 mod imp {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
+    use pyo3::Python;
+
     const RELEASED: usize = 1 << (usize::BITS - 1);
+    const FREED: usize = 1 << (usize::BITS - 2);
+    const COUNT: usize = FREED - 1;
 
     pub(crate) struct ReleaseGuard(AtomicUsize);
 
@@ -73,6 +82,11 @@ mod imp {
         /// token lives, which must not be across Python code.
         #[inline(always)]
         pub(crate) fn enter(&self) -> Option<Entered<'_>> {
+            // Refused operations do not touch the count, so callers retrying on released
+            // memory cannot hold a release up.
+            if self.0.load(Ordering::Relaxed) & RELEASED != 0 {
+                return None;
+            }
             let entered = Entered(self);
             if self.0.fetch_add(1, Ordering::Acquire) & RELEASED == 0 {
                 Some(entered)
@@ -81,17 +95,26 @@ mod imp {
             }
         }
 
-        /// Marks the memory released and waits until no operation uses it; true for the
-        /// first caller only, which may then free it.
-        pub(crate) fn release(&self) -> bool {
-            if self.0.fetch_or(RELEASED, Ordering::AcqRel) & RELEASED != 0 {
-                return false;
+        /// Marks the memory released. The first caller waits (detached, so that it never
+        /// holds up a stop-the-world pause) until no operation uses the memory, then runs
+        /// `free` attached; any other caller waits until `free` has run, so that every
+        /// `release()` returns with the memory freed.
+        pub(crate) fn release(&self, py: Python<'_>, free: impl FnOnce()) {
+            let first = self.0.fetch_or(RELEASED, Ordering::AcqRel) & RELEASED == 0;
+            if first {
+                py.detach(|| self.wait_until(|state| state & COUNT == 0));
+                free();
+                self.0.fetch_or(FREED, Ordering::Release);
+            } else {
+                py.detach(|| self.wait_until(|state| state & FREED != 0));
             }
-            while self.0.load(Ordering::Acquire) != RELEASED {
+        }
+
+        fn wait_until(&self, done: impl Fn(usize) -> bool) {
+            while !done(self.0.load(Ordering::Acquire)) {
                 std::hint::spin_loop();
                 std::thread::yield_now();
             }
-            true
         }
 
         pub(crate) fn is_released(&self) -> bool {

@@ -47,8 +47,10 @@ impl Handle {
     }
 
     /// The region for one core operation (or the released `ValueError`); see
-    /// [`Memory::enter`]. Every operation is `h.enter()?.operation(...).map_err(refused(py))`,
-    /// written out (not passed as a closure) so that the compiler folds the constant operation.
+    /// [`Memory::enter`]. Every operation is written
+    /// `let outcome = h.enter()?.operation(...); outcome.map_err(refused(py))`: the region is
+    /// given up at the end of the `let`, before mapping an error runs Python code, and the
+    /// call is written out (not passed as a closure) so that the constant operation folds.
     #[inline(always)]
     fn enter(&self) -> PyResult<InUse<'_>> {
         self.memory.enter()
@@ -80,9 +82,11 @@ impl Handle {
         self.check_supported(py, op)?;
         let index = bit_index(index)?;
         if op == OpType::BitTest {
-            self.enter()?.bit_test(index, order).map_err(refused(py))
+            let outcome = self.enter()?.bit_test(index, order);
+            outcome.map_err(refused(py))
         } else {
-            self.enter()?.bit_modify(op, index, order).map_err(refused(py))
+            let outcome = self.enter()?.bit_modify(op, index, order);
+            outcome.map_err(refused(py))
         }
     }
 }
@@ -128,13 +132,15 @@ impl<V: Values> Family<'_, V> {
             bits = self.parse(desired, "desired", false)?;
             memory_order(order, "order")?
         };
-        h.enter()?.store(bits, order).map_err(refused(py))
+        let outcome = h.enter()?.store(bits, order);
+        outcome.map_err(refused(py))
     }
 
     #[inline(always)]
     pub(crate) fn load<'py>(&self, py: Python<'py>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let order = memory_order(order, "order")?;
-        let bits = self.handle.enter()?.load(order).map_err(refused(py))?;
+        let outcome = self.handle.enter()?.load(order);
+        let bits = outcome.map_err(refused(py))?;
         self.build(py, bits)
     }
 
@@ -150,7 +156,8 @@ impl<V: Values> Family<'_, V> {
             None => 0,
         };
         let order = memory_order(args.order, "order")?;
-        h.enter()?.read_modify_write(op, operand, order).map_err(refused(py))
+        let outcome = h.enter()?.read_modify_write(op, operand, order);
+        outcome.map_err(refused(py))
     }
 
     /// `cmpxchg_weak` / `cmpxchg_strong`; `names` are the order parameters' names.
@@ -172,8 +179,8 @@ impl<V: Values> Family<'_, V> {
         let e = self.parse(expected, "expected", true)?;
         let d = self.parse(desired, "desired", true)?;
         let (s, f) = (memory_order(success, names.0)?, memory_order(failure, names.1)?);
-        let outcome = h.enter()?.compare_exchange(op, e, d, s, f).map_err(refused(py))?;
-        Ok(match outcome {
+        let outcome = h.enter()?.compare_exchange(op, e, d, s, f);
+        Ok(match outcome.map_err(refused(py))? {
             Ok(previous) => CmpxchgResult::new(true, V::expected_on_success(expected, previous, h.width, h.signed)?),
             Err(found) => CmpxchgResult::new(false, self.build(py, found)?),
         })

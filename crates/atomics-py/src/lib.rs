@@ -17,6 +17,7 @@ mod guard;
 mod handle;
 mod memory;
 mod methods;
+mod slot;
 mod values;
 
 #[pymodule(gil_used = false)]

@@ -1,7 +1,9 @@
 //! The memory an atomic object operates on: its own allocation, or a buffer exported by a
 //! Python object (`bytearray`, `mmap`, shared memory, numpy, ...) and pinned until released.
 
+use std::cell::UnsafeCell;
 use std::ffi::c_int;
+use std::ptr::NonNull;
 use std::sync::Mutex;
 
 use atomics_core::{Error, Region};
@@ -14,12 +16,11 @@ use crate::guard::{Entered, ReleaseGuard};
 
 /// 16 zeroed bytes aligned for every width: the memory of an `atomic()` object.
 #[repr(C, align(16))]
-struct OwnedCell(std::cell::UnsafeCell<[u8; 16]>);
+struct OwnedCell(UnsafeCell<[u8; 16]>);
 
 enum Owner {
-    /// Private memory, freed with the last object that uses it; reached only through the
-    /// region, so the box itself is never read.
-    Owned(#[allow(dead_code)] Box<OwnedCell>),
+    /// Private memory (a leaked `Box`), freed by `Drop`; reached only through the region.
+    Owned(NonNull<OwnedCell>),
     /// A Python buffer export, released at most once (`None` after release).
     Buffer(Mutex<Option<Box<ffi::Py_buffer>>>),
 }
@@ -63,11 +64,17 @@ pub(crate) fn released_error() -> PyErr {
 impl Memory {
     /// Zeroed private memory of `width` bytes, which must be a supported width.
     pub(crate) fn owned(width: usize) -> Result<Memory, Error> {
-        let cell = Box::new(OwnedCell(std::cell::UnsafeCell::new([0; 16])));
-        // SAFETY: the cell is 16 bytes, 16-aligned, lives as long as the Memory that holds the
-        // region, and is reached only through the region.
-        let region = unsafe { Region::new(cell.0.get().cast(), width, false) }?;
-        Ok(Memory { region, guard: ReleaseGuard::new(), owner: Owner::Owned(cell) })
+        let cell = NonNull::from(Box::leak(Box::new(OwnedCell(UnsafeCell::new([0; 16])))));
+        // SAFETY: the cell is 16 bytes, 16-aligned, freed only by Memory's Drop (after the
+        // last use of the region), and reached only through the region.
+        match unsafe { Region::new(cell.as_ptr().cast(), width, false) } {
+            Ok(region) => Ok(Memory { region, guard: ReleaseGuard::new(), owner: Owner::Owned(cell) }),
+            Err(error) => {
+                // SAFETY: `cell` came from Box::leak above and is not used again.
+                drop(unsafe { Box::from_raw(cell.as_ptr()) });
+                Err(error)
+            }
+        }
     }
 
     /// Exports `obj`'s buffer and keeps it pinned (the exporter refuses to resize or close)
@@ -78,7 +85,12 @@ impl Memory {
         let (ptr, len, readonly) = (buffer.buf.cast::<u8>(), buffer.len as usize, buffer.readonly != 0);
         // SAFETY: the export keeps `len` bytes at `ptr` valid, writable unless `readonly`,
         // until it is released, which happens only after the guard admits no more operations.
-        // Python code sharing the buffer is expected to use atomics on it.
+        // `Region::new` also asks that every other access be atomic and of the same width;
+        // Python code can break that (plain `buf[0] = 1`, or views of another width over
+        // overlapping bytes). Rust's model calls such races undefined; the hardware does not:
+        // every access here is one aligned instruction, which x86-64 and AArch64 define for
+        // mixed sizes and plain stores. The library relies on those hardware semantics, as
+        // C and C++ programs sharing memory with atomics do.
         match unsafe { Region::new(ptr, len, readonly) } {
             Ok(region) => {
                 Ok(Memory { region, guard: ReleaseGuard::new(), owner: Owner::Buffer(Mutex::new(Some(buffer))) })
@@ -112,25 +124,32 @@ impl Memory {
 
     /// Releases a buffer for every object that uses it (idempotent). Private memory cannot
     /// be released: it lives as long as an object uses it.
-    pub(crate) fn release(&self, _py: Python<'_>) {
+    pub(crate) fn release(&self, py: Python<'_>) {
         if let Owner::Buffer(slot) = &self.owner {
-            if self.guard.release() {
+            self.guard.release(py, || {
                 let taken = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
                 if let Some(buffer) = taken {
                     release_buffer(buffer);
                 }
-            }
+            });
         }
     }
 }
 
 impl Drop for Memory {
     fn drop(&mut self) {
-        if let Owner::Buffer(slot) = &mut self.owner {
-            if let Some(buffer) = slot.get_mut().unwrap_or_else(|e| e.into_inner()).take() {
-                // Memory is dropped by the last Python object that held it, so the
-                // interpreter is attached; `attach` only confirms it.
-                Python::attach(|_| release_buffer(buffer));
+        match &mut self.owner {
+            Owner::Owned(cell) => {
+                // SAFETY: `cell` came from Box::leak in `owned`; the region that used it goes
+                // away with this Memory.
+                drop(unsafe { Box::from_raw(cell.as_ptr()) });
+            }
+            Owner::Buffer(slot) => {
+                if let Some(buffer) = slot.get_mut().unwrap_or_else(|e| e.into_inner()).take() {
+                    // Memory is dropped by the last Python object that held it, so the
+                    // interpreter is attached; `attach` only confirms it.
+                    Python::attach(|_| release_buffer(buffer));
+                }
             }
         }
     }

@@ -139,7 +139,8 @@ unsafe fn call(
     required: usize,
     body: impl for<'a, 'py> FnOnce(Python<'py>, &Handle, &Args<'a, 'py>) -> PyResult<Bound<'py, PyAny>>,
 ) -> *mut ffi::PyObject {
-    // SAFETY: CPython calls methods with the thread attached.
+    // SAFETY: CPython calls methods with the thread attached. Nothing below drops a Python
+    // reference on the success path (see the error path at the end).
     let py = unsafe { Python::assume_attached() };
     let result = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: guaranteed by the caller (see above).
@@ -148,6 +149,9 @@ unsafe fn call(
         let base = unsafe { Borrowed::from_ptr(py, slf).cast_unchecked::<AtomicBase>() };
         body(py, base.get().handle()?, &args).map(Bound::into_ptr)
     }));
+    // The fast path above never drops a Python reference. Errors do (PyO3 defers drops made
+    // without its attach count to a pool), so they are raised inside a real attach, which
+    // also drains that pool.
     let error = match result {
         Ok(Ok(ptr)) => return ptr,
         Ok(Err(error)) => error,
@@ -160,7 +164,7 @@ unsafe fn call(
             PanicException::new_err(message)
         }
     };
-    error.restore(py);
+    Python::attach(|py| error.restore(py));
     std::ptr::null_mut()
 }
 
