@@ -1,5 +1,6 @@
 """Functions run in child processes (importable by spawn and forkserver children)."""
 
+import os
 from multiprocessing import shared_memory
 import sys
 
@@ -34,3 +35,70 @@ def count(name, offset, width, n, op, barrier=None):
         window.release()
     finally:
         shm.close()
+
+
+def inc_shared(counter, n, barrier=None):
+    """Increments a pickled-by-reference shared atomic n times."""
+    if barrier is not None:
+        barrier.wait(timeout=60)
+    for _ in range(n):
+        counter.inc()
+
+
+def inc_shared_task(args):
+    """Pool/executor task: (counter, n) -> n."""
+    counter, n = args
+    for _ in range(n):
+        counter.inc()
+    return n
+
+
+def from_queue(queue, n):
+    """Takes a shared atomic from a queue and increments it n times."""
+    counter = queue.get(timeout=60)
+    for _ in range(n):
+        counter.inc()
+
+
+def tally(total, progress, stop):
+    """Increments `total` then this worker's `progress` until `stop` is set (or killed)."""
+    while not stop.load():
+        total.inc()
+        progress.inc()
+
+
+def orphan_maker(out, n, ready):
+    """Creates a shared atomic, hands it to the test (through `out`) and to a grandchild that
+    increments it only after this process has exited, then exits."""
+    import multiprocessing
+
+    counter = atomics.atomic(8, atomics.INT, shared=True)
+    ctx = multiprocessing.get_context("spawn")
+    attached = ctx.Event()
+    child = ctx.Process(target=after_parent_exits, args=(counter, n, os.getpid(), attached))
+    child.start()
+    out.put(counter)
+    ready.wait(timeout=60)  # the test maps it now
+    attached.wait(timeout=60)  # and so does the grandchild
+    del counter  # the creator's last object: the name goes; other mappings stay valid
+    # Exit at once: multiprocessing would otherwise wait here for the grandchild.
+    os._exit(0)
+
+
+def after_parent_exits(counter, n, parent_pid, attached):
+    attached.set()  # `counter` was unpickled (mapped) before this function ran
+    import time
+
+    deadline = time.monotonic() + 60
+    while _alive(parent_pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    for _ in range(n):
+        counter.inc()
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True

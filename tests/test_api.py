@@ -254,11 +254,13 @@ def test_submodules_have_no_all(mod):
 
 
 def test_atomic_signature():
+    # 1.0's (width, atype, **kwargs), plus the keyword-only `shared=False` of this version.
     params = list(inspect.signature(atomics.atomic).parameters.values())
-    assert [p.name for p in params] == ["width", "atype", "kwargs"]
+    assert [p.name for p in params] == ["width", "atype", "shared", "kwargs"]
     assert params[0].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
     assert params[1].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
-    assert params[2].kind is inspect.Parameter.VAR_KEYWORD
+    assert params[2].kind is inspect.Parameter.KEYWORD_ONLY and params[2].default is False
+    assert params[3].kind is inspect.Parameter.VAR_KEYWORD
 
 
 # --------------------------------------------------------------------------------------

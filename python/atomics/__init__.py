@@ -7,7 +7,8 @@ performing one hardware atomic.
 from ._atypes import ANY, BYTES, INT, INTEGRAL, UINT
 from ._enums import MemoryOrder, OpType
 from ._native import Alignment, CmpxchgResult
-from . import base, ctx, exc, view
+from . import base, ctx, exc, shared, view
+from .shared import new as _new_shared
 
 __all__ = ["atomic", "atomicview", "ANY", "INTEGRAL", "BYTES", "INT", "UINT", "Alignment", "CmpxchgResult", "MemoryOrder", "OpType"]
 
@@ -33,14 +34,20 @@ def _classes(atype):
     raise TypeError(_ATYPE_ERROR)
 
 
-def atomic(width, atype, **kwargs):
-    """A new atomic of ``width`` bytes over private zeroed memory.
+def atomic(width, atype, *, shared=False, **kwargs):
+    """A new atomic of ``width`` bytes over zeroed memory.
 
     ``atype`` is one of ``INT``, ``UINT``, ``BYTES`` (extra keywords ignored, as in atomics
     1.0), ``INTEGRAL`` (needs ``is_signed=``) or ``ANY`` (needs ``is_integral=`` and
     ``is_signed=``).
+
+    With ``shared=True`` the memory is a new named shared-memory segment: the object pickles
+    by reference, so child processes given it (under fork, spawn or forkserver) operate on
+    the same memory; see ``atomics.shared``. Otherwise the memory is private to the process.
     """
     cls, _, passes_kwargs = _classes(atype)
+    if shared:
+        return _new_shared(width, atype, kwargs)
     return cls(width=width, **kwargs) if passes_kwargs else cls(width=width)
 
 

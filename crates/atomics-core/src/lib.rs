@@ -6,6 +6,8 @@ mod op;
 mod order;
 mod raw;
 mod region;
+#[cfg(unix)]
+pub mod shm;
 mod width;
 
 pub use error::Error;

@@ -6,23 +6,25 @@
 //! marker types (`INT`, `BYTES`, ...). Each method here parses its arguments, makes one call
 //! into the core, and maps the result; nothing else.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
+use atomics_core::shm::Kind;
 use atomics_core::{supported_ops, Width};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 
 use crate::convert;
-use crate::errors::{core_error, py_op_type, unsupported_width};
+use crate::errors::{core_error, py_op_type, unsupported_width, Imported};
 use crate::handle::Handle;
 use crate::memory::{released_error, Memory};
+use crate::shared::{create_backing, SharedSegment};
 use crate::values::{Bytes, Ints};
 
 /// Memory acquired from a buffer by a view context, with the kind of views it makes.
 #[pyclass(module = "atomics._native", name = "AtomicCore", frozen)]
 pub(crate) struct AtomicCore {
-    memory: Arc<Memory>,
+    memory: Memory,
     integral: bool,
     signed: Py<PyAny>,
 }
@@ -33,7 +35,7 @@ impl AtomicCore {
     #[new]
     fn new(buffer: &Bound<'_, PyAny>, is_integral: &Bound<'_, PyAny>, is_signed: Py<PyAny>) -> PyResult<Self> {
         let integral = is_integral.is_truthy()?;
-        let memory = Arc::new(Memory::from_buffer(buffer, "Keyword argument")?);
+        let memory = Memory::from_buffer(buffer, "Keyword argument")?;
         Ok(AtomicCore { memory, integral, signed: is_signed })
     }
 
@@ -105,8 +107,62 @@ impl AtomicBase {
             let bytes = convert::width(width)?;
             Width::supported(bytes).ok_or_else(|| unsupported_width(py, bytes))?;
             let memory = Memory::owned(bytes).map_err(|e| core_error(py, e))?;
-            Handle::new(Arc::new(memory), is_integral.is_truthy()?, is_signed)
+            Handle::new(memory, is_integral.is_truthy()?, is_signed)
         })
+    }
+
+    /// Gives the object a new shared-memory segment of its own (`atomic(..., shared=True)`),
+    /// whose name goes when the last object over it does.
+    fn _init_new_segment(
+        &self,
+        py: Python<'_>,
+        width: &Bound<'_, PyAny>,
+        is_integral: &Bound<'_, PyAny>,
+        is_signed: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        self.init("Atomic", || {
+            let bytes = convert::width(width)?;
+            Width::supported(bytes).ok_or_else(|| unsupported_width(py, bytes))?;
+            let (integral, signed) = (is_integral.is_truthy()?, is_signed.is_truthy()?);
+            let kind = match (integral, signed) {
+                (false, _) => Kind::Bytes,
+                (true, true) => Kind::Int,
+                (true, false) => Kind::Uint,
+            };
+            let backing = create_backing(bytes, bytes as u32, kind)?;
+            Handle::new(Memory::in_segment(py, &backing, 0, bytes)?, integral, is_signed)
+        })
+    }
+
+    /// Makes the object the atomic of `width` bytes at data `offset` of `segment`.
+    fn _init_segment(
+        &self,
+        py: Python<'_>,
+        segment: &Bound<'_, SharedSegment>,
+        offset: usize,
+        width: &Bound<'_, PyAny>,
+        is_integral: &Bound<'_, PyAny>,
+        is_signed: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        self.init("Atomic", || {
+            let bytes = convert::width(width)?;
+            Width::supported(bytes).ok_or_else(|| unsupported_width(py, bytes))?;
+            let memory = Memory::in_segment(py, &segment.get().backing, offset, bytes)?;
+            Handle::new(memory, is_integral.is_truthy()?, is_signed)
+        })
+    }
+
+    /// The name of the shared-memory segment this object is in, or None for private memory
+    /// and views.
+    #[getter]
+    fn shared_name(&self) -> PyResult<Option<String>> {
+        Ok(self.handle()?.memory.segment_place().map(|(name, _)| name.to_owned()))
+    }
+
+    /// The data offset of this object in its shared-memory segment, or None.
+    #[getter]
+    fn shared_offset(&self) -> PyResult<Option<usize>> {
+        Ok(self.handle()?.memory.segment_place().map(|(_, offset)| offset))
     }
 
     /// Makes the object a view of `core`'s memory.
@@ -179,13 +235,26 @@ impl AtomicBase {
         )))
     }
 
-    fn __reduce_ex__(slf: &Bound<'_, Self>, _protocol: &Bound<'_, PyAny>) -> PyResult<()> {
-        Err(PyTypeError::new_err(format!(
-            "cannot pickle '{}' object: its memory is private to this process",
-            slf.get_type().name()?
-        )))
+    /// Objects in a shared-memory segment pickle by reference (the receiving process maps the
+    /// same segment); private memory and views cannot be pickled.
+    fn __reduce_ex__<'py>(slf: &Bound<'py, Self>, _protocol: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let handle = slf.get().handle()?;
+        let Some((name, offset)) = handle.memory.segment_place() else {
+            return Err(PyTypeError::new_err(format!(
+                "cannot pickle '{}' object: its memory is private to this process; \
+                 atomics.atomic(width, atype, shared=True) makes one that pickles by reference",
+                slf.get_type().name()?
+            )));
+        };
+        handle.memory.region()?;
+        let args = (slf.get_type(), name, offset, handle.width.bytes(), handle.integral, handle.signed_obj.bind(py));
+        (REBUILD_SHARED.get(py)?, args).into_pyobject(py).map(|t| t.into_any())
     }
 }
+
+/// `atomics.shared._rebuild`: makes an unpickled object over its segment.
+static REBUILD_SHARED: Imported = Imported::new("atomics.shared", "_rebuild");
 
 fn handle<'a, T: pyo3::PyClass<BaseType = AtomicBase>>(slf: &'a Bound<'_, T>) -> PyResult<&'a Handle> {
     slf.as_super().get().handle()

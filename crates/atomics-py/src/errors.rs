@@ -11,18 +11,18 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
 
 /// A Python object imported once: `module.name`.
-struct Imported {
+pub(crate) struct Imported {
     module: &'static str,
     name: &'static str,
     cell: PyOnceLock<Py<PyAny>>,
 }
 
 impl Imported {
-    const fn new(module: &'static str, name: &'static str) -> Self {
+    pub(crate) const fn new(module: &'static str, name: &'static str) -> Self {
         Imported { module, name, cell: PyOnceLock::new() }
     }
 
-    fn get<'py>(&self, py: Python<'py>) -> PyResult<&Bound<'py, PyAny>> {
+    pub(crate) fn get<'py>(&self, py: Python<'py>) -> PyResult<&Bound<'py, PyAny>> {
         self.cell
             .get_or_try_init(py, || Ok::<_, PyErr>(py.import(self.module)?.getattr(self.name)?.unbind()))
             .map(|obj| obj.bind(py))

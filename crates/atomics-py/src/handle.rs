@@ -2,7 +2,6 @@
 //! the arguments, make one call into the core, build the result.
 
 use std::marker::PhantomData;
-use std::sync::Arc;
 
 use atomics_core::{check_order, Error, OpType, Width};
 use pyo3::prelude::*;
@@ -15,7 +14,7 @@ use crate::values::Values;
 
 /// An atomic object's memory and how it reads it. Immutable once made.
 pub(crate) struct Handle {
-    pub(crate) memory: Arc<Memory>,
+    pub(crate) memory: Memory,
     pub(crate) width: Width,
     pub(crate) readonly: bool,
     /// Whether arithmetic exists (`ops_supported` lists it).
@@ -34,7 +33,7 @@ pub(crate) struct RmwArgs<'a, 'py> {
 }
 
 impl Handle {
-    pub(crate) fn new(memory: Arc<Memory>, integral: bool, signed_obj: &Bound<'_, PyAny>) -> PyResult<Handle> {
+    pub(crate) fn new(memory: Memory, integral: bool, signed_obj: &Bound<'_, PyAny>) -> PyResult<Handle> {
         let region = memory.region()?;
         let (width, readonly) = (region.width(), region.readonly());
         let signed = signed_obj.is_truthy()?;

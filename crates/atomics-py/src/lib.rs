@@ -17,6 +17,7 @@ mod guard;
 mod handle;
 mod memory;
 mod methods;
+mod shared;
 mod slot;
 mod values;
 
@@ -28,6 +29,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<atomic::AtomicBytesBase>()?;
     m.add_class::<cmpxchg::CmpxchgResult>()?;
     m.add_class::<alignment::Alignment>()?;
+    m.add_class::<shared::SharedSegment>()?;
+    m.add_function(wrap_pyfunction!(shared::unlink_created_segments, m)?)?;
     m.add_function(wrap_pyfunction!(methods::install_operations, m)?)?;
     m.add_function(wrap_pyfunction!(is_valid_store_order, m)?)?;
     m.add_function(wrap_pyfunction!(is_valid_load_order, m)?)?;

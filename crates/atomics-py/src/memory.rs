@@ -1,11 +1,13 @@
-//! The memory an atomic object operates on: its own allocation, or a buffer exported by a
-//! Python object (`bytearray`, `mmap`, shared memory, numpy, ...) and pinned until released.
+//! The memory an atomic object operates on: its own allocation, a buffer exported by a
+//! Python object (`bytearray`, `mmap`, shared memory, numpy, ...) and pinned until released,
+//! or a named shared-memory segment mapped into this process.
 
 use std::cell::UnsafeCell;
 use std::ffi::c_int;
 use std::ptr::NonNull;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
+use atomics_core::shm::Segment;
 use atomics_core::{Error, Region};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::ffi;
@@ -18,28 +20,52 @@ use crate::guard::{Entered, ReleaseGuard};
 #[repr(C, align(16))]
 struct OwnedCell(UnsafeCell<[u8; 16]>);
 
+/// A mapped shared-memory segment and whether releasing it removes its name.
+struct MappedSegment {
+    segment: Segment,
+    /// Remove the name when released (set for the segments this process created, unless
+    /// kept) and only in the process that created it (not in forked children).
+    unlink: Option<u32>,
+}
+
+impl MappedSegment {
+    fn unlink_if_owner(&self) {
+        if self.unlink == Some(std::process::id()) {
+            let _ = self.segment.unlink(); // already gone: nothing to do
+        }
+    }
+}
+
 enum Owner {
     /// Private memory (a leaked `Box`), freed by `Drop`; reached only through the region.
     Owned(NonNull<OwnedCell>),
     /// A Python buffer export, released at most once (`None` after release).
     Buffer(Mutex<Option<Box<ffi::Py_buffer>>>),
+    /// A shared-memory segment, unmapped at most once (`None` after release).
+    Segment { data: NonNull<u8>, size: usize, name: String, mapped: Mutex<Option<MappedSegment>> },
 }
 
-/// Memory shared by every object made over it (an atomic and its copies, a view context and
-/// its views). Released at most once, and then for all of them; dropping one object never
+/// What backs one or more regions: private memory, a buffer export or a mapped segment.
+/// Released at most once, and then for every object that uses it; dropping one object never
 /// releases it for the others.
-pub(crate) struct Memory {
-    region: Region,
+pub(crate) struct Backing {
     guard: ReleaseGuard,
     owner: Owner,
 }
 
-// SAFETY: the region is only accessed atomically (see `Region`), the buffer slot is behind a
-// mutex and only touched with the interpreter attached, and the owned cell is only reached
-// through the region.
-unsafe impl Send for Memory {}
+// SAFETY: regions into the backing are only accessed atomically (see `Region`), the buffer
+// and segment slots are behind mutexes and only touched with the interpreter attached, and
+// the owned cell and segment data are only reached through regions.
+unsafe impl Send for Backing {}
 // SAFETY: as above.
-unsafe impl Sync for Memory {}
+unsafe impl Sync for Backing {}
+
+/// One atomic's memory: a region of a backing. Cloning gives another handle on it.
+#[derive(Clone)]
+pub(crate) struct Memory {
+    region: Region,
+    backing: Arc<Backing>,
+}
 
 /// A region admitted for one operation (see [`Memory::enter`]).
 pub(crate) struct InUse<'a> {
@@ -65,24 +91,19 @@ impl Memory {
     /// Zeroed private memory of `width` bytes, which must be a supported width.
     pub(crate) fn owned(width: usize) -> Result<Memory, Error> {
         let cell = NonNull::from(Box::leak(Box::new(OwnedCell(UnsafeCell::new([0; 16])))));
-        // SAFETY: the cell is 16 bytes, 16-aligned, freed only by Memory's Drop (after the
-        // last use of the region), and reached only through the region.
-        match unsafe { Region::new(cell.as_ptr().cast(), width, false) } {
-            Ok(region) => Ok(Memory { region, guard: ReleaseGuard::new(), owner: Owner::Owned(cell) }),
-            Err(error) => {
-                // SAFETY: `cell` came from Box::leak above and is not used again.
-                drop(unsafe { Box::from_raw(cell.as_ptr()) });
-                Err(error)
-            }
-        }
+        let backing = Arc::new(Backing { guard: ReleaseGuard::new(), owner: Owner::Owned(cell) });
+        // SAFETY: the cell is 16 bytes, 16-aligned, freed only by the backing's Drop (after
+        // the last region into it is gone), and reached only through the region.
+        let region = unsafe { Region::new(cell.as_ptr().cast(), width, false) }?;
+        Ok(Memory { region, backing })
     }
 
     /// Exports `obj`'s buffer and keeps it pinned (the exporter refuses to resize or close)
     /// until [`Memory::release`] or drop. `what` names the argument in error messages.
     pub(crate) fn from_buffer(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Memory> {
         let buffer = export(obj, what)?;
-        // SAFETY: `buffer` was filled by a successful PyObject_GetBuffer.
         let (ptr, len, readonly) = (buffer.buf.cast::<u8>(), buffer.len as usize, buffer.readonly != 0);
+        let backing = Arc::new(Backing { guard: ReleaseGuard::new(), owner: Owner::Buffer(Mutex::new(Some(buffer))) });
         // SAFETY: the export keeps `len` bytes at `ptr` valid, writable unless `readonly`,
         // until it is released, which happens only after the guard admits no more operations.
         // `Region::new` also asks that every other access be atomic and of the same width;
@@ -91,15 +112,29 @@ impl Memory {
         // every access here is one aligned instruction, which x86-64 and AArch64 define for
         // mixed sizes and plain stores. The library relies on those hardware semantics, as
         // C and C++ programs sharing memory with atomics do.
-        match unsafe { Region::new(ptr, len, readonly) } {
-            Ok(region) => {
-                Ok(Memory { region, guard: ReleaseGuard::new(), owner: Owner::Buffer(Mutex::new(Some(buffer))) })
-            }
-            Err(error) => {
-                release_buffer(buffer);
-                Err(core_error(obj.py(), error))
-            }
+        let region = unsafe { Region::new(ptr, len, readonly) }.map_err(|e| core_error(obj.py(), e))?;
+        Ok(Memory { region, backing })
+    }
+
+    /// The atomic of `width` bytes at data offset `offset` of a segment backing.
+    pub(crate) fn in_segment(py: Python<'_>, backing: &Arc<Backing>, offset: usize, width: usize) -> PyResult<Memory> {
+        let Owner::Segment { data, size, name, .. } = &backing.owner else {
+            return Err(PyTypeError::new_err("not a shared-memory segment"));
+        };
+        if backing.guard.is_released() {
+            return Err(released_error());
         }
+        if offset.checked_add(width).is_none_or(|end| end > *size) {
+            return Err(PyValueError::new_err(format!(
+                "an atomic of width {width} at offset {offset} does not fit in segment {name} of {size} data bytes"
+            )));
+        }
+        // SAFETY: `offset + width` is within the segment's data, which stays mapped until the
+        // backing is released (after its guard admits no more operations) or dropped. Other
+        // processes sharing the segment access it with atomics of the same layout; see
+        // `from_buffer` for what the library relies on when they do not.
+        let region = unsafe { Region::new(data.as_ptr().add(offset), width, false) }.map_err(|e| core_error(py, e))?;
+        Ok(Memory { region, backing: backing.clone() })
     }
 
     /// The region for one operation, or the released `ValueError`. The memory stays valid
@@ -107,7 +142,7 @@ impl Memory {
     /// code (which could wait on a release that waits on this operation).
     #[inline(always)]
     pub(crate) fn enter(&self) -> PyResult<InUse<'_>> {
-        match self.guard.enter() {
+        match self.backing.guard.enter() {
             Some(entered) => Ok(InUse { region: &self.region, _entered: entered }),
             None => Err(released_error()),
         }
@@ -115,40 +150,133 @@ impl Memory {
 
     /// The region's description, or the released `ValueError`.
     pub(crate) fn region(&self) -> PyResult<&Region> {
-        if self.guard.is_released() {
+        if self.backing.guard.is_released() {
             Err(released_error())
         } else {
             Ok(&self.region)
         }
     }
 
-    /// Releases a buffer for every object that uses it (idempotent). Private memory cannot
-    /// be released: it lives as long as an object uses it.
+    /// The segment name and data offset of this memory, if it is in a segment.
+    pub(crate) fn segment_place(&self) -> Option<(&str, usize)> {
+        match &self.backing.owner {
+            Owner::Segment { data, name, .. } => Some((name, self.region.address() - data.as_ptr() as usize)),
+            _ => None,
+        }
+    }
+
+    /// Releases the backing for every object that uses it; see [`Backing::release`].
     pub(crate) fn release(&self, py: Python<'_>) {
-        if let Owner::Buffer(slot) = &self.owner {
-            self.guard.release(py, || {
+        self.backing.release(py)
+    }
+}
+
+impl Backing {
+    /// A backing over a mapped segment; `unlink` says whether releasing it (or dropping the
+    /// last object over it) removes the segment's name.
+    pub(crate) fn segment(segment: Segment, unlink: bool) -> Arc<Backing> {
+        let owner = Owner::Segment {
+            data: NonNull::new(segment.data()).expect("a mapping is never at NULL"),
+            size: segment.data_size(),
+            name: segment.name().to_owned(),
+            mapped: Mutex::new(Some(MappedSegment { segment, unlink: unlink.then(std::process::id) })),
+        };
+        Arc::new(Backing { guard: ReleaseGuard::new(), owner })
+    }
+
+    /// The segment's name, if this is a segment.
+    pub(crate) fn segment_name(&self) -> Option<&str> {
+        match &self.owner {
+            Owner::Segment { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+
+    /// The segment's data size, if this is a segment.
+    pub(crate) fn segment_size(&self) -> Option<usize> {
+        match &self.owner {
+            Owner::Segment { size, .. } => Some(*size),
+            _ => None,
+        }
+    }
+
+    /// Keeps (or stops keeping) the segment's name after release; no effect on other backings.
+    pub(crate) fn set_unlink_on_release(&self, unlink: bool) {
+        if let Owner::Segment { mapped, .. } = &self.owner {
+            if let Some(m) = mapped.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+                m.unlink = unlink.then(std::process::id);
+            }
+        }
+    }
+
+    /// Whether releasing the backing removes the segment's name.
+    pub(crate) fn unlinks_on_release(&self) -> bool {
+        match &self.owner {
+            Owner::Segment { mapped, .. } => mapped
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_ref()
+                .is_some_and(|m| m.unlink == Some(std::process::id())),
+            _ => false,
+        }
+    }
+
+    /// Removes the segment's name if this process created it and did not keep it; the
+    /// mapping stays (used at exit).
+    pub(crate) fn unlink_name_if_owner(&self) {
+        if let Owner::Segment { mapped, .. } = &self.owner {
+            if let Some(m) = mapped.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+                m.unlink_if_owner();
+                m.unlink = None;
+            }
+        }
+    }
+
+    /// Whether the backing was released.
+    pub(crate) fn is_released(&self) -> bool {
+        self.guard.is_released()
+    }
+
+    /// Releases a buffer export or unmaps a segment (removing its name if this process made
+    /// it and did not keep it), for every object that uses it; idempotent. Private memory
+    /// cannot be released: it lives as long as an object uses it.
+    pub(crate) fn release(&self, py: Python<'_>) {
+        match &self.owner {
+            Owner::Owned(_) => {}
+            Owner::Buffer(slot) => self.guard.release(py, || {
                 let taken = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
                 if let Some(buffer) = taken {
                     release_buffer(buffer);
                 }
-            });
+            }),
+            Owner::Segment { mapped, .. } => self.guard.release(py, || {
+                let taken = mapped.lock().unwrap_or_else(|e| e.into_inner()).take();
+                if let Some(m) = taken {
+                    m.unlink_if_owner();
+                }
+            }),
         }
     }
 }
 
-impl Drop for Memory {
+impl Drop for Backing {
     fn drop(&mut self) {
         match &mut self.owner {
             Owner::Owned(cell) => {
-                // SAFETY: `cell` came from Box::leak in `owned`; the region that used it goes
-                // away with this Memory.
+                // SAFETY: `cell` came from Box::leak in `Memory::owned`; every region into it
+                // went away with the last Memory holding this backing.
                 drop(unsafe { Box::from_raw(cell.as_ptr()) });
             }
             Owner::Buffer(slot) => {
                 if let Some(buffer) = slot.get_mut().unwrap_or_else(|e| e.into_inner()).take() {
-                    // Memory is dropped by the last Python object that held it, so the
-                    // interpreter is attached; `attach` only confirms it.
+                    // The last Python object that held the backing is being deallocated, so
+                    // the interpreter is attached; `attach` only confirms it.
                     Python::attach(|_| release_buffer(buffer));
+                }
+            }
+            Owner::Segment { mapped, .. } => {
+                if let Some(m) = mapped.get_mut().unwrap_or_else(|e| e.into_inner()).take() {
+                    m.unlink_if_owner(); // then the mapping goes with `m`
                 }
             }
         }

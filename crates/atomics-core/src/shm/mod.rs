@@ -1,0 +1,258 @@
+//! Named shared-memory segments in the format the Python package creates, so that Python,
+//! Rust and C programs can share atomics by a segment's name.
+//!
+//! # Layout
+//!
+//! A segment is a POSIX shared-memory object (`shm_open`) of `64 + data_size` bytes:
+//!
+//! | offset | size | field | value |
+//! |---|---|---|---|
+//! | 0 | 8 | magic | `b"atomics\0"` |
+//! | 8 | 4 | version | 1 |
+//! | 12 | 4 | header size | 64 |
+//! | 16 | 8 | data size | bytes after the header |
+//! | 24 | 4 | width | width of the single atomic the segment holds, or 0 for a layout of several |
+//! | 28 | 4 | kind | [`Kind`] of that atomic (0 for a layout) |
+//! | 32 | 32 | reserved | zero |
+//! | 64 | data size | data | the atomics, native-endian, each aligned to its width |
+//!
+//! Header integers are native-endian (the segment is shared on one machine). The data starts
+//! on a 64-byte boundary, so an atomic at data offset `o` is aligned to its width `w` when
+//! `o % w == 0`, and sits alone on a cache line when `o % 64 == 0` and nothing else is placed
+//! in `o..o + 64`.
+//!
+//! # Lifetime
+//!
+//! The mapping stays valid in this process until the [`Segment`] is dropped, whatever other
+//! processes do; the name lives until someone calls [`Segment::unlink`] (or [`unlink`]).
+//! Segments are created with mode 0600 and `O_EXCL` under an unguessable name of 20
+//! characters (valid on macOS, whose limit is 31).
+
+use std::fmt;
+use std::io;
+use std::ptr::NonNull;
+
+#[cfg_attr(unix, path = "unix.rs")]
+mod os;
+
+/// The bytes before the data.
+pub const HEADER_SIZE: usize = 64;
+/// The first 8 bytes of every segment.
+pub const MAGIC: [u8; 8] = *b"atomics\0";
+/// The layout version this crate writes and reads.
+pub const VERSION: u32 = 1;
+
+/// What the single atomic of a segment holds (or that it holds a layout of several).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum Kind {
+    /// Several atomics at offsets the programs agree on.
+    Layout = 0,
+    /// A signed integer.
+    Int = 1,
+    /// An unsigned integer.
+    Uint = 2,
+    /// Raw bytes.
+    Bytes = 3,
+}
+
+impl Kind {
+    /// The kind stored as `value`.
+    pub fn from_value(value: u32) -> Option<Kind> {
+        [Kind::Layout, Kind::Int, Kind::Uint, Kind::Bytes].into_iter().find(|k| *k as u32 == value)
+    }
+}
+
+/// The header fields of a segment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// Bytes after the header.
+    pub data_size: usize,
+    /// Width of the single atomic, or 0 for a layout.
+    pub width: u32,
+    /// Kind of the single atomic.
+    pub kind: Kind,
+}
+
+/// Why a segment could not be opened.
+#[derive(Debug)]
+pub enum ShmError {
+    /// The operating system refused (no such name, permission, ...).
+    Io(io::Error),
+    /// The object exists but is not a segment of this format (too small, wrong magic,
+    /// version or sizes).
+    Format(String),
+}
+
+impl fmt::Display for ShmError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ShmError::Io(e) => write!(f, "{e}"),
+            ShmError::Format(why) => f.write_str(why),
+        }
+    }
+}
+
+impl std::error::Error for ShmError {}
+
+impl From<io::Error> for ShmError {
+    fn from(e: io::Error) -> Self {
+        ShmError::Io(e)
+    }
+}
+
+/// A segment mapped into this process.
+#[derive(Debug)]
+pub struct Segment {
+    name: String,
+    base: NonNull<u8>,
+    len: usize,
+}
+
+// SAFETY: the mapping is process-wide and stays valid until drop; the data is only accessed
+// atomically through regions, the header only read after creation.
+unsafe impl Send for Segment {}
+// SAFETY: as above.
+unsafe impl Sync for Segment {}
+
+impl Segment {
+    /// Creates a new segment of `data_size` data bytes (zeroed) under a fresh unguessable
+    /// name, mode 0600, refusing to reuse an existing name.
+    pub fn create(data_size: usize, width: u32, kind: Kind) -> io::Result<Segment> {
+        let len = HEADER_SIZE.checked_add(data_size).ok_or_else(|| io::Error::other("segment size overflows"))?;
+        let (name, base) = os::create_mapped(len)?;
+        let segment = Segment { name, base, len };
+        segment.write_header(Header { data_size, width, kind });
+        Ok(segment)
+    }
+
+    /// Maps the existing segment `name` and checks its header.
+    pub fn open(name: &str) -> Result<Segment, ShmError> {
+        let (base, len) = os::open_mapped(name)?;
+        let segment = Segment { name: name.to_owned(), base, len };
+        segment.checked_header()?;
+        Ok(segment)
+    }
+
+    /// The name other processes open it by (starts with `/`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The header as written by the creator.
+    pub fn header(&self) -> Header {
+        self.checked_header().expect("header checked when the segment was mapped")
+    }
+
+    /// The first data byte; data offsets count from here.
+    pub fn data(&self) -> *mut u8 {
+        // SAFETY: the mapping is at least HEADER_SIZE bytes long (checked when mapped).
+        unsafe { self.base.as_ptr().add(HEADER_SIZE) }
+    }
+
+    /// Bytes of data.
+    pub fn data_size(&self) -> usize {
+        self.len - HEADER_SIZE
+    }
+
+    /// Removes the name, so that no new process can open the segment. Mappings stay valid.
+    pub fn unlink(&self) -> io::Result<()> {
+        unlink(&self.name)
+    }
+
+    fn write_header(&self, header: Header) {
+        let mut bytes = [0u8; HEADER_SIZE];
+        bytes[0..8].copy_from_slice(&MAGIC);
+        bytes[8..12].copy_from_slice(&VERSION.to_ne_bytes());
+        bytes[12..16].copy_from_slice(&(HEADER_SIZE as u32).to_ne_bytes());
+        bytes[16..24].copy_from_slice(&(header.data_size as u64).to_ne_bytes());
+        bytes[24..28].copy_from_slice(&header.width.to_ne_bytes());
+        bytes[28..32].copy_from_slice(&(header.kind as u32).to_ne_bytes());
+        // SAFETY: the mapping is at least HEADER_SIZE bytes and nobody else knows the name
+        // yet (it was just created with O_EXCL under a random name).
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.base.as_ptr(), HEADER_SIZE) };
+    }
+
+    fn checked_header(&self) -> Result<Header, ShmError> {
+        let bad = |why: &str| Err(ShmError::Format(format!("{} is not an atomics segment: {why}", self.name)));
+        if self.len < HEADER_SIZE {
+            return bad("too small for a header");
+        }
+        let mut bytes = [0u8; HEADER_SIZE];
+        // SAFETY: the mapping is at least HEADER_SIZE bytes; the header is written once, by
+        // the creator, before the name is known to anyone else.
+        unsafe { std::ptr::copy_nonoverlapping(self.base.as_ptr(), bytes.as_mut_ptr(), HEADER_SIZE) };
+        let u32_at = |i: usize| u32::from_ne_bytes(bytes[i..i + 4].try_into().expect("4 bytes"));
+        if bytes[0..8] != MAGIC {
+            return bad("wrong magic");
+        }
+        if u32_at(8) != VERSION {
+            return bad(&format!("layout version {} (this build reads {VERSION})", u32_at(8)));
+        }
+        if u32_at(12) as usize != HEADER_SIZE {
+            return bad("wrong header size");
+        }
+        let data_size = u64::from_ne_bytes(bytes[16..24].try_into().expect("8 bytes")) as usize;
+        if HEADER_SIZE.checked_add(data_size) != Some(self.len) {
+            return bad("its data size does not match its length");
+        }
+        let Some(kind) = Kind::from_value(u32_at(28)) else { return bad("unknown kind") };
+        Ok(Header { data_size, width: u32_at(24), kind })
+    }
+}
+
+impl Drop for Segment {
+    fn drop(&mut self) {
+        // SAFETY: `base`/`len` are this segment's own mapping, unmapped once, here; the
+        // owner of the Segment guarantees no region into it is used afterwards.
+        unsafe { os::unmap(self.base, self.len) };
+    }
+}
+
+/// Removes segment `name` (mappings stay valid).
+pub fn unlink(name: &str) -> io::Result<()> {
+    os::unlink(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{MemoryOrder, OpType, Region};
+
+    #[test]
+    fn create_open_share_and_unlink() {
+        let created = Segment::create(128, 8, Kind::Int).unwrap();
+        assert!(created.name().starts_with('/') && created.name().len() <= 31);
+        let opened = Segment::open(created.name()).unwrap();
+        assert_eq!(opened.header(), Header { data_size: 128, width: 8, kind: Kind::Int });
+        // SAFETY: both mappings outlive the regions and are only accessed atomically.
+        let (a, b) = unsafe {
+            (Region::new(created.data(), 8, false).unwrap(), Region::new(opened.data().add(0), 8, false).unwrap())
+        };
+        a.read_modify_write(OpType::FetchAdd, 5, MemoryOrder::SeqCst).unwrap();
+        b.read_modify_write(OpType::FetchAdd, 6, MemoryOrder::SeqCst).unwrap();
+        assert_eq!(a.load(MemoryOrder::SeqCst).unwrap(), 11);
+        created.unlink().unwrap();
+        assert!(matches!(Segment::open(created.name()), Err(ShmError::Io(_))));
+        // Mappings outlive the name.
+        assert_eq!(b.load(MemoryOrder::SeqCst).unwrap(), 11);
+    }
+
+    #[test]
+    fn names_are_fresh_and_objects_private() {
+        let a = Segment::create(8, 8, Kind::Uint).unwrap();
+        let b = Segment::create(8, 8, Kind::Uint).unwrap();
+        assert_ne!(a.name(), b.name());
+        assert_eq!(os::mode_of(a.name()).unwrap() & 0o777, 0o600);
+        a.unlink().unwrap();
+        b.unlink().unwrap();
+    }
+
+    #[test]
+    fn foreign_objects_are_refused() {
+        let name = os::create_raw_for_test(10).unwrap();
+        let refused = Segment::open(&name).unwrap_err();
+        assert!(refused.to_string().contains("not an atomics segment"), "{refused}");
+        unlink(&name).unwrap();
+    }
+}

@@ -1,0 +1,79 @@
+//! POSIX shared memory (`shm_open`, `ftruncate`, `mmap`), through rustix.
+
+use std::io::{self, Read};
+use std::ptr::NonNull;
+
+use rustix::fs::{fstat, ftruncate, Mode};
+use rustix::mm::{mmap, munmap, MapFlags, ProtFlags};
+use rustix::shm;
+
+/// A fresh name: `/atomics_` and 11 random base-32 characters (55 bits): 20 characters.
+fn fresh_name() -> io::Result<String> {
+    const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+    let mut random = [0u8; 11];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut random)?;
+    let suffix: String = random.iter().map(|b| ALPHABET[usize::from(b % 32)] as char).collect();
+    Ok(format!("/atomics_{suffix}"))
+}
+
+fn map(fd: &impl rustix::fd::AsFd, len: usize) -> io::Result<NonNull<u8>> {
+    // SAFETY: a new shared mapping of `len` bytes of `fd`; nothing else refers to it yet.
+    let ptr = unsafe { mmap(std::ptr::null_mut(), len, ProtFlags::READ | ProtFlags::WRITE, MapFlags::SHARED, fd, 0) }?;
+    NonNull::new(ptr.cast()).ok_or_else(|| io::Error::other("mmap returned NULL"))
+}
+
+pub(super) fn create_mapped(len: usize) -> io::Result<(String, NonNull<u8>)> {
+    let flags = shm::OFlags::CREATE | shm::OFlags::EXCL | shm::OFlags::RDWR;
+    for _ in 0..16 {
+        let name = fresh_name()?;
+        let fd = match shm::open(name.as_str(), flags, Mode::RUSR | Mode::WUSR) {
+            Ok(fd) => fd,
+            Err(rustix::io::Errno::EXIST) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        let mapped = ftruncate(&fd, len as u64).map_err(io::Error::from).and_then(|()| map(&fd, len));
+        return match mapped {
+            Ok(base) => Ok((name, base)),
+            Err(e) => {
+                let _ = shm::unlink(name.as_str());
+                Err(e)
+            }
+        };
+    }
+    Err(io::Error::other("no fresh shared-memory name after 16 tries"))
+}
+
+pub(super) fn open_mapped(name: &str) -> io::Result<(NonNull<u8>, usize)> {
+    let fd = shm::open(name, shm::OFlags::RDWR, Mode::empty())?;
+    let len = fstat(&fd)?.st_size as usize;
+    if len == 0 {
+        return Err(io::Error::other(format!("{name} is empty")));
+    }
+    Ok((map(&fd, len)?, len))
+}
+
+/// # Safety
+/// `base`/`len` are a mapping made by this module, not used after this call.
+pub(super) unsafe fn unmap(base: NonNull<u8>, len: usize) {
+    // SAFETY: forwarded from the caller. Failure leaves the mapping in place: harmless.
+    let _ = unsafe { munmap(base.as_ptr().cast(), len) };
+}
+
+pub(super) fn unlink(name: &str) -> io::Result<()> {
+    Ok(shm::unlink(name)?)
+}
+
+#[cfg(test)]
+pub(super) fn mode_of(name: &str) -> io::Result<u32> {
+    let fd = shm::open(name, shm::OFlags::RDONLY, Mode::empty())?;
+    Ok(fstat(&fd)?.st_mode as u32)
+}
+
+#[cfg(test)]
+pub(super) fn create_raw_for_test(len: u64) -> io::Result<String> {
+    let name = fresh_name()?;
+    let fd =
+        shm::open(name.as_str(), shm::OFlags::CREATE | shm::OFlags::EXCL | shm::OFlags::RDWR, Mode::RUSR | Mode::WUSR)?;
+    ftruncate(&fd, len)?;
+    Ok(name)
+}

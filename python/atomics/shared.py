@@ -1,0 +1,120 @@
+"""Atomics in named shared memory, shared with child processes and other programs.
+
+The one-line way: ``atomics.atomic(8, atomics.INT, shared=True)`` makes an atomic whose
+memory is a new shared-memory segment. It pickles by reference, so passing it to a child
+process (``Process`` arguments, ``Pool``/``ProcessPoolExecutor`` tasks, queues), under fork,
+spawn or forkserver, gives the child an object over the same memory.
+
+Several atomics in one segment::
+
+    seg = SharedSegment.create(size)            # zeroed, mode 0600, unguessable name
+    a = seg.atomic(0, 8, atomics.INT)           # data offset, width, atype
+    b = seg.atomic(64, 8, atomics.UINT)         # on a cache line of its own
+    # elsewhere: SharedSegment.attach(seg.name).atomic(0, 8, atomics.INT)
+
+Lifetimes: a mapping stays valid in every process that holds an object over it, whatever
+the others do. The name (what lets a process attach) is removed when the creating process
+releases the segment (``close()``, or its last object over it is gone) or exits, unless
+``unlink_on_close`` was set to False. Nothing depends on ``multiprocessing.resource_tracker``.
+The layout is documented in ``docs/shared-memory.md`` for C, C++ and Rust programs.
+"""
+
+import atexit
+import weakref
+
+from . import _native
+from ._atypes import ANY, BYTES, INT, INTEGRAL, UINT
+from ._native import SharedSegment
+
+__all__ = ["SharedSegment", "attach", "layout"]
+
+CACHE_LINE = 64
+
+# Segments mapped by unpickling, by name, so that many objects share one mapping.
+_attached = weakref.WeakValueDictionary()
+
+
+def _segment(name):
+    segment = _attached.get(name)
+    if segment is None or segment.closed:
+        segment = SharedSegment.attach(name)
+        _attached[name] = segment
+    return segment
+
+
+def _rebuild(cls, name, offset, width, is_integral, is_signed):
+    """Unpickles an atomic over segment ``name`` (see ``Atomic.__reduce_ex__``)."""
+    obj = cls.__new__(cls)
+    obj._init_segment(_segment(name), offset, width, is_integral, is_signed)
+    return obj
+
+
+def _flags(atype, kwargs):
+    """(class, is_integral, is_signed) for an atype, as ``atomic()`` builds them."""
+    from . import base
+
+    if atype is INT:
+        return base.AtomicInt, True, True
+    if atype is UINT:
+        return base.AtomicUint, True, False
+    if atype is BYTES:
+        return base.AtomicBytes, False, False
+    if atype is INTEGRAL:
+        return base.AtomicIntegral, True, kwargs["is_signed"]
+    if atype is ANY:
+        return base.Atomic, kwargs["is_integral"], kwargs["is_signed"]
+    raise TypeError("Type parameter 'atype' must be one of [ANY, INTEGRAL, BYTES, INT, UINT].")
+
+
+def new(width, atype, kwargs):
+    """``atomic(width, atype, shared=True)``: an atomic in a segment of its own."""
+    cls, is_integral, is_signed = _flags(atype, kwargs)
+    obj = cls.__new__(cls)
+    obj._init_new_segment(width, is_integral, is_signed)
+    return obj
+
+
+def _atomic(self, offset, width, atype, **kwargs):
+    cls, is_integral, is_signed = _flags(atype, kwargs)
+    obj = cls.__new__(cls)
+    obj._init_segment(self, offset, width, is_integral, is_signed)
+    return obj
+
+
+_atomic.__name__ = _atomic.__qualname__ = "atomic"
+_atomic.__doc__ = """The atomic of ``width`` bytes at data ``offset`` (a multiple of the width)
+of this segment, of type ``atype`` (as for ``atomics.atomic``)."""
+SharedSegment.atomic = _atomic
+
+
+_KINDS = {"INT": INT, "UINT": UINT, "BYTES": BYTES}
+
+
+def attach(name, width=None, atype=None):
+    """The atomic of a segment made by ``atomic(width, atype, shared=True)`` in any process,
+    by the segment's name (``obj.shared_name``). ``width`` and ``atype``, when given, must
+    match what the segment was made for."""
+    segment = SharedSegment.attach(name)
+    made = _KINDS.get(segment.kind)
+    if made is None:
+        raise TypeError(f"segment {name} holds a layout of several atomics; use SharedSegment.attach(name).atomic(...)")
+    if (width is not None and width != segment.width) or (atype is not None and atype is not made):
+        asked = f"{getattr(atype, '__name__', atype)} of width {width}"
+        raise ValueError(f"segment {name} holds an {segment.kind} of width {segment.width}, not {asked}")
+    return segment.atomic(0, segment.width, made)
+
+
+def layout(widths, cache_line_padded=False):
+    """Offsets for atomics of the given widths placed one after another, each aligned to its
+    width (or, with ``cache_line_padded``, each on a 64-byte cache line of its own), and the
+    segment size they need: ``offsets, size = layout([8, 8, 4])``."""
+    offsets, end = [], 0
+    for width in widths:
+        step = CACHE_LINE if cache_line_padded else width
+        end = -(-end // step) * step
+        offsets.append(end)
+        end += max(width, CACHE_LINE) if cache_line_padded else width
+    return offsets, max(end, 1)
+
+
+atexit.register(_native.unlink_created_segments)
