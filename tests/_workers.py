@@ -102,3 +102,42 @@ def _alive(pid):
     except ProcessLookupError:
         return False
     return True
+
+
+def pong(ball, rounds):
+    """Ping-pong partner: waits for each odd value and answers with the next even one."""
+    for i in range(rounds):
+        mine = 2 * i + 1
+        while ball.load() != mine:
+            if not ball.wait(2 * i, timeout=10):
+                raise SystemExit(f"no ping {mine} within 10 s (value {ball.load()})")
+        ball.store(mine + 1)
+        ball.notify_one()
+
+
+def wait_then_report(word, old, out):
+    """Waits (with a timeout) for `word` to leave `old`; reports what it saw."""
+    out.put((word.wait(old, timeout=20), word.load()))
+
+
+def set_event_later(event, delay):
+    import time
+
+    time.sleep(delay)
+    event.set()
+
+
+def guarded_section(sem, inside, most, rounds):
+    """Enters the semaphore-guarded section `rounds` times, recording the peak occupancy."""
+    import time
+
+    for _ in range(rounds):
+        assert sem.acquire(timeout=20)
+        now = inside.fetch_inc() + 1
+        while True:
+            peak = most.load()
+            if now <= peak or most.cmpxchg_strong(peak, now):
+                break
+        time.sleep(0.0005)
+        inside.fetch_dec()
+        sem.release()

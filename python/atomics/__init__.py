@@ -57,3 +57,6 @@ def atomicview(buffer, atype, **kwargs):
     """
     _, context, passes_kwargs = _classes(atype)
     return context(buffer=buffer, **kwargs) if passes_kwargs else context(buffer=buffer)
+
+
+from . import sync  # noqa: E402  (built on atomic(), defined above)

@@ -42,6 +42,11 @@ pub enum Error {
     },
     /// A bit index outside `0..8 * width`.
     BitIndex,
+    /// wait/notify do not exist for this width (16).
+    WaitUnsupported {
+        /// The width in bytes.
+        width: usize,
+    },
 }
 
 impl fmt::Display for Error {
@@ -70,6 +75,9 @@ impl fmt::Display for Error {
                  requirements for atomic operations on objects with a width of {width}."
             ),
             Error::BitIndex => f.write_str("'index' value out of range."),
+            Error::WaitUnsupported { width } => {
+                write!(f, "wait and notify are not supported on objects with a width of {width}.")
+            }
         }
     }
 }

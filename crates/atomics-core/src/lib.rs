@@ -8,10 +8,12 @@ mod raw;
 mod region;
 #[cfg(unix)]
 pub mod shm;
+pub mod wait;
 mod width;
 
 pub use error::Error;
 pub use op::{supported_ops, OpType};
 pub use order::{check_fail_order, check_order, MemoryOrder};
 pub use region::Region;
+pub use wait::WaitOutcome;
 pub use width::Width;

@@ -228,3 +228,19 @@ pub(crate) fn width(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
         .map(|w| w as usize)
         .map_err(|_| PyOverflowError::new_err((int.clone().unbind(), "Value would overflow size_t")))
 }
+
+/// A `timeout` argument in seconds: None (no limit), or a non-negative number; infinity means
+/// no limit.
+pub(crate) fn timeout(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<std::time::Duration>> {
+    let Some(obj) = obj.filter(|o| !o.is_none()) else { return Ok(None) };
+    if obj.cast::<pyo3::types::PyBool>().is_ok()
+        || (obj.cast::<PyInt>().is_err() && obj.cast::<pyo3::types::PyFloat>().is_err())
+    {
+        return Err(PyTypeError::new_err(format!("'timeout' must be a number or None, not '{}'", type_name(obj))));
+    }
+    let seconds: f64 = obj.extract()?;
+    if seconds.is_nan() || seconds < 0.0 {
+        return Err(PyValueError::new_err("'timeout' must be a non-negative number"));
+    }
+    Ok(std::time::Duration::try_from_secs_f64(seconds).ok())
+}

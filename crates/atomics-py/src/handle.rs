@@ -3,11 +3,13 @@
 
 use std::marker::PhantomData;
 
-use atomics_core::{check_order, Error, OpType, Width};
+use std::time::{Duration, Instant};
+
+use atomics_core::{check_order, Error, OpType, WaitOutcome, Width};
 use pyo3::prelude::*;
 
 use crate::cmpxchg::CmpxchgResult;
-use crate::convert::{bit_index, memory_order};
+use crate::convert::{self, bit_index, memory_order};
 use crate::errors::core_error;
 use crate::memory::{InUse, Memory};
 use crate::values::Values;
@@ -66,6 +68,12 @@ impl Handle {
         Family { handle: self, values: PhantomData }
     }
 
+    /// `notify_one` / `notify_all`.
+    pub(crate) fn notify(&self, py: Python<'_>, all: bool) -> PyResult<()> {
+        let outcome = if all { self.enter()?.notify_all() } else { self.enter()?.notify_one() };
+        outcome.map_err(refused(py))
+    }
+
     /// `bit_test` and its modifying forms; the bit's previous value.
     pub(crate) fn bit_op(
         &self,
@@ -89,6 +97,10 @@ impl Handle {
         }
     }
 }
+
+/// How long one sleep of `wait` lasts at most: signals (Ctrl-C) are checked between sleeps,
+/// and a release of the memory waits for sleepers for at most this long.
+const WAIT_SLICE: Duration = Duration::from_millis(50);
 
 /// Maps a refused core operation to its Python exception.
 fn refused(py: Python<'_>) -> impl FnOnce(Error) -> PyErr + '_ {
@@ -157,6 +169,31 @@ impl<V: Values> Family<'_, V> {
         let order = memory_order(args.order, "order")?;
         let outcome = h.enter()?.read_modify_write(op, operand, order);
         outcome.map_err(refused(py))
+    }
+
+    /// `wait(old, timeout)`: true once the value differs from `old`, false when `timeout`
+    /// seconds pass first. The GIL is released while sleeping; Ctrl-C raises
+    /// `KeyboardInterrupt` within one slice.
+    pub(crate) fn wait(
+        &self,
+        py: Python<'_>,
+        old: &Bound<'_, PyAny>,
+        timeout: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        let old = self.parse(old, "old", false)?;
+        let deadline = convert::timeout(timeout)?.and_then(|t| Instant::now().checked_add(t));
+        loop {
+            let now = Instant::now();
+            let slice_end = match deadline {
+                Some(d) if d <= now + WAIT_SLICE => d,
+                _ => now + WAIT_SLICE,
+            };
+            match self.handle.memory.wait(py, old, slice_end)?.map_err(refused(py))? {
+                WaitOutcome::Changed => return Ok(true),
+                WaitOutcome::TimedOut if deadline.is_some_and(|d| Instant::now() >= d) => return Ok(false),
+                WaitOutcome::TimedOut | WaitOutcome::Interrupted => py.check_signals()?,
+            }
+        }
     }
 
     /// `cmpxchg_weak` / `cmpxchg_strong`; `names` are the order parameters' names.

@@ -5,10 +5,12 @@
 use std::cell::UnsafeCell;
 use std::ffi::c_int;
 use std::ptr::NonNull;
+use std::sync::atomic::{fence, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use atomics_core::shm::Segment;
-use atomics_core::{Error, Region};
+use atomics_core::{Error, Region, WaitOutcome};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -50,6 +52,9 @@ enum Owner {
 /// releases it for the others.
 pub(crate) struct Backing {
     guard: ReleaseGuard,
+    /// Threads of this process inside a `wait` on this backing; a release waits for them to
+    /// leave (each sleeps for at most one slice) before freeing the memory.
+    waiters: AtomicUsize,
     owner: Owner,
 }
 
@@ -91,7 +96,8 @@ impl Memory {
     /// Zeroed private memory of `width` bytes, which must be a supported width.
     pub(crate) fn owned(width: usize) -> Result<Memory, Error> {
         let cell = NonNull::from(Box::leak(Box::new(OwnedCell(UnsafeCell::new([0; 16])))));
-        let backing = Arc::new(Backing { guard: ReleaseGuard::new(), owner: Owner::Owned(cell) });
+        let backing =
+            Arc::new(Backing { guard: ReleaseGuard::new(), waiters: AtomicUsize::new(0), owner: Owner::Owned(cell) });
         // SAFETY: the cell is 16 bytes, 16-aligned, freed only by the backing's Drop (after
         // the last region into it is gone), and reached only through the region.
         let region = unsafe { Region::new(cell.as_ptr().cast(), width, false) }?;
@@ -103,7 +109,11 @@ impl Memory {
     pub(crate) fn from_buffer(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Memory> {
         let buffer = export(obj, what)?;
         let (ptr, len, readonly) = (buffer.buf.cast::<u8>(), buffer.len as usize, buffer.readonly != 0);
-        let backing = Arc::new(Backing { guard: ReleaseGuard::new(), owner: Owner::Buffer(Mutex::new(Some(buffer))) });
+        let backing = Arc::new(Backing {
+            guard: ReleaseGuard::new(),
+            waiters: AtomicUsize::new(0),
+            owner: Owner::Buffer(Mutex::new(Some(buffer))),
+        });
         // SAFETY: the export keeps `len` bytes at `ptr` valid, writable unless `readonly`,
         // until it is released, which happens only after the guard admits no more operations.
         // `Region::new` also asks that every other access be atomic and of the same width;
@@ -165,6 +175,24 @@ impl Memory {
         }
     }
 
+    /// Sleeps (detached) while the value equals `old`, until `deadline` at the latest; see
+    /// `Region::wait`. The memory stays mapped while this thread sleeps on it: a release waits
+    /// for the sleepers to leave.
+    pub(crate) fn wait(&self, py: Python<'_>, old: u128, deadline: Instant) -> PyResult<Result<WaitOutcome, Error>> {
+        let backing = &*self.backing;
+        backing.waiters.fetch_add(1, Ordering::SeqCst);
+        fence(Ordering::SeqCst); // pairs with the fence in `release`: one sees the other
+        let outcome = if backing.guard.is_released() {
+            None
+        } else {
+            let region = self.region;
+            let timeout = deadline.saturating_duration_since(Instant::now());
+            Some(py.detach(|| region.wait(old, Some(timeout))))
+        };
+        backing.waiters.fetch_sub(1, Ordering::SeqCst);
+        outcome.ok_or_else(released_error)
+    }
+
     /// Releases the backing for every object that uses it; see [`Backing::release`].
     pub(crate) fn release(&self, py: Python<'_>) {
         self.backing.release(py)
@@ -181,7 +209,7 @@ impl Backing {
             name: segment.name().to_owned(),
             mapped: Mutex::new(Some(MappedSegment { segment, unlink: unlink.then(std::process::id) })),
         };
-        Arc::new(Backing { guard: ReleaseGuard::new(), owner })
+        Arc::new(Backing { guard: ReleaseGuard::new(), waiters: AtomicUsize::new(0), owner })
     }
 
     /// The segment's name, if this is a segment.
@@ -244,17 +272,34 @@ impl Backing {
         match &self.owner {
             Owner::Owned(_) => {}
             Owner::Buffer(slot) => self.guard.release(py, || {
+                self.wait_for_sleepers(py);
                 let taken = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
                 if let Some(buffer) = taken {
                     release_buffer(buffer);
                 }
             }),
             Owner::Segment { mapped, .. } => self.guard.release(py, || {
+                self.wait_for_sleepers(py);
                 let taken = mapped.lock().unwrap_or_else(|e| e.into_inner()).take();
                 if let Some(m) = taken {
                     m.unlink_if_owner();
                 }
             }),
+        }
+    }
+}
+
+impl Backing {
+    /// Called once released: waits (detached) until no thread of this process sleeps in a
+    /// `wait` on the memory. Sleepers notice the release within one slice.
+    fn wait_for_sleepers(&self, py: Python<'_>) {
+        fence(Ordering::SeqCst); // pairs with the fence in `Memory::wait`
+        if self.waiters.load(Ordering::SeqCst) > 0 {
+            py.detach(|| {
+                while self.waiters.load(Ordering::SeqCst) > 0 {
+                    std::thread::sleep(Duration::from_micros(200));
+                }
+            });
         }
     }
 }

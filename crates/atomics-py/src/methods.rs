@@ -283,6 +283,18 @@ method!(bin_fetch_and, "bin_fetch_and", VALUE_ORDER, 1, |py, h, a, V| fetch::<V>
     Some("value")
 ));
 method!(bin_fetch_not, "bin_fetch_not", ORDER, 0, |py, h, a, V| fetch::<V>(py, h, OpType::FetchNot, a, None));
+method!(wait, "wait", &["old", "timeout"], 1, |py, h, a, V| {
+    let changed = h.values::<V>().wait(py, given(&a[0])?, optional(&a[1]))?;
+    Ok(pyo3::types::PyBool::new(py, changed).to_owned().into_any())
+});
+method!(notify_one, "notify_one", &[], 0, |py, h, _a, V| {
+    h.notify(py, false)?;
+    Ok(none(py))
+});
+method!(notify_all, "notify_all", &[], 0, |py, h, _a, V| {
+    h.notify(py, true)?;
+    Ok(none(py))
+});
 method!(add, "add", VALUE_ORDER, 1, |py, h, a, V| apply::<V>(py, h, OpType::Add, a, true));
 method!(sub, "sub", VALUE_ORDER, 1, |py, h, a, V| apply::<V>(py, h, OpType::Sub, a, true));
 method!(inc, "inc", ORDER, 0, |py, h, a, V| apply::<V>(py, h, OpType::Inc, a, false));
@@ -322,6 +334,9 @@ fn operations<V: Values>(arithmetic: bool) -> Vec<(&'static CStr, Function, &'st
         (c"bin_fetch_xor", bin_fetch_xor::<V>, c"bin_fetch_xor(value, order=SEQ_CST)\n--\n\nBitwise exclusive or, returning the previous value."),
         (c"bin_fetch_and", bin_fetch_and::<V>, c"bin_fetch_and(value, order=SEQ_CST)\n--\n\nBitwise and, returning the previous value."),
         (c"bin_fetch_not", bin_fetch_not::<V>, c"bin_fetch_not(order=SEQ_CST)\n--\n\nComplements every bit, returning the previous value."),
+        (c"wait", wait::<V>, c"wait(old, timeout=None)\n--\n\nBlocks while the value equals `old`: returns True once it differs (after a notify_one/notify_all\nfrom any thread or process), False if `timeout` seconds pass first. Releases the GIL while\nblocked; Ctrl-C interrupts it. Widths 1, 2, 4 and 8."),
+        (c"notify_one", notify_one::<V>, c"notify_one()\n--\n\nWakes one thread or process blocked in wait() on this memory."),
+        (c"notify_all", notify_all::<V>, c"notify_all()\n--\n\nWakes every thread and process blocked in wait() on this memory."),
     ];
     if arithmetic {
         ops.extend([
