@@ -1,0 +1,542 @@
+"""What each library's calls look like: one adapter per library, imported inside its venv.
+
+An adapter names, for each operation of the common table, the call to time as a Python
+statement (`"o.load()"`) and the locals it uses (`o=...`). measure.py turns every such Row
+into the same loop:
+
+    def run(n, o=o, v=v):
+        for _ in range(n):
+            o.store(v)
+
+An operation the library lacks is simply absent (shown as "n/a"). A Row may list
+alternatives (e.g. pytomic's preinc and postinc): all are timed and the fastest is kept, so
+each library is shown at its best.
+
+Adapters import their library lazily: this file is imported by every venv, and the stdlib
+adapter needs nothing but the standard library.
+"""
+
+import contextlib
+import sys
+
+BIG = 2**41 + 12345  # above 2**40: no library profits from CPython's small-int cache
+SMALL = 5  # the small-value case (cached ints), for this library
+BIT = 5  # the bit index of bit_test_set
+
+# The operations of the main table, in order.
+OPS = ("load", "store", "exchange", "inc", "fetch_add", "cmpxchg_ok", "cmpxchg_fail", "bit_test_set")
+OP_TITLES = {
+    "load": "load",
+    "store": "store",
+    "exchange": "exchange",
+    "inc": "inc (+1)",
+    "fetch_add": "fetch_add(1)",
+    "cmpxchg_ok": "cmpxchg, succeeds",
+    "cmpxchg_fail": "cmpxchg, fails",
+    "bit_test_set": "bit_test_set",
+}
+
+
+class Row:
+    """One call to time: a statement and the locals it uses. `note` says what was substituted
+    for an operation the library does not have under that name (e.g. fetch_or for
+    bit_test_set)."""
+
+    def __init__(self, call, note="", **names):
+        self.call = call
+        self.note = note
+        self.names = names
+
+    def alternatives(self):
+        return [self]
+
+
+class Fastest:
+    """Several ways to do one operation; the fastest is reported."""
+
+    def __init__(self, *rows):
+        self.rows = rows
+
+    def alternatives(self):
+        return list(self.rows)
+
+
+class Library:
+    """The default: nothing measured. Adapters override what applies to them."""
+
+    module = None  # imported for the version and the import time
+
+    def version(self):
+        mod = __import__(self.module)
+        return getattr(mod, "__version__", None) or _dist_version(self.module)
+
+    def ops(self):
+        """operation name (OPS) -> Row or Fastest"""
+        return {}
+
+    def variants(self):
+        """Extra rows for this library only: name -> Row."""
+        return {}
+
+    def costs(self):
+        """'construct' and 'view_cycle' -> Row"""
+        return {}
+
+    def thread_counter(self):
+        """(Row whose call adds 1 to a counter shared by the threads, read the total) or None"""
+        return None
+
+    def process_cases(self):
+        """name -> ProcessCase: counters that several processes share"""
+        return {}
+
+
+class ProcessCase:
+    """A counter in memory that processes share. `create(ctx)` runs in the parent and returns
+    (shared, read_total, cleanup); `shared` is passed to each worker (pickled under spawn), in
+    which `open(shared)` is a context manager giving the Row to repeat."""
+
+    modes = ("fork", "spawn")
+    atomic = True  # False for the racy control: its total is expected to fall short
+
+    def create(self, ctx):
+        raise NotImplementedError
+
+    def open(self, shared):
+        raise NotImplementedError
+
+
+def _dist_version(module):
+    try:
+        from importlib import metadata
+    except ImportError:  # pragma: no cover
+        return None
+    for dist in (module, module.replace("_", "-")):
+        try:
+            return metadata.version(dist)
+        except Exception:
+            pass
+    return None
+
+
+def _attach(name):
+    from multiprocessing import shared_memory
+
+    # Children of multiprocessing share the parent's resource tracker; 3.13 can skip it.
+    if sys.version_info >= (3, 13):
+        return shared_memory.SharedMemory(name=name, track=False)
+    return shared_memory.SharedMemory(name=name)
+
+
+class SharedMemoryCase(ProcessCase):
+    """8 bytes of multiprocessing.shared_memory, opened in each worker by `view(window)`, a
+    context manager giving the Row."""
+
+    def __init__(self, view, atomic=True):
+        self.view = view
+        self.atomic = atomic
+
+    def create(self, ctx):
+        from multiprocessing import shared_memory
+
+        shm = shared_memory.SharedMemory(create=True, size=8)
+        shm.buf[:8] = bytes(8)
+
+        def total():
+            return int.from_bytes(shm.buf[:8], sys.byteorder)
+
+        def cleanup():
+            shm.close()
+            shm.unlink()
+
+        return shm.name, total, cleanup
+
+    @contextlib.contextmanager
+    def open(self, shared):
+        shm = _attach(shared)
+        window = shm.buf[:8]
+        try:
+            with self.view(window) as row:
+                yield row
+        finally:
+            window.release()
+            shm.close()
+
+
+# ---------------------------------------------------------------------------------------
+# atomics: this library and atomics 1.0.3 (the same API; each runs in its own venv)
+
+
+class Atomics(Library):
+    module = "atomics"
+
+    def _new(self, value=BIG):
+        import atomics
+
+        a = atomics.atomic(8, atomics.INT)
+        a.store(value)
+        return a
+
+    def ops(self):
+        new = self._new
+        return {
+            "load": Row("o.load()", o=new()),
+            "store": Row("o.store(v)", o=new(), v=BIG),
+            "exchange": Row("o.exchange(v)", o=new(), v=BIG),
+            "inc": Row("o.inc()", o=new()),
+            "fetch_add": Row("o.fetch_add(d)", o=new(), d=1),
+            "cmpxchg_ok": Row("o.cmpxchg_strong(e, v)", o=new(), e=BIG, v=BIG),
+            "cmpxchg_fail": Row("o.cmpxchg_strong(e, v)", o=new(), e=BIG + 1, v=BIG),
+            "bit_test_set": Row("o.bit_test_set(i)", o=new(), i=BIT),
+        }
+
+    def variants(self):
+        """The calls of ops() with an explicit order, by keyword and positionally, and the
+        small-value case. Names are 'OP[order=]', 'OP[positional]', 'OP[small]'."""
+        import atomics
+
+        m = atomics.MemoryOrder.SEQ_CST  # the default: only the cost of passing it differs
+        new = self._new
+        shapes = {  # op -> (arguments before the order, keyword form of the order, locals)
+            "load": ("", "order=m", {}),
+            "store": ("v", "order=m", {"v": BIG}),
+            "exchange": ("v", "order=m", {"v": BIG}),
+            "inc": ("", "order=m", {}),
+            "fetch_add": ("d", "order=m", {"d": 1}),
+            "cmpxchg_ok": ("e, v", "success=m, failure=m", {"e": BIG, "v": BIG}),
+            "cmpxchg_fail": ("e, v", "success=m, failure=m", {"e": BIG + 1, "v": BIG}),
+            "bit_test_set": ("i", "order=m", {"i": BIT}),
+        }
+        methods = {"cmpxchg_ok": "cmpxchg_strong", "cmpxchg_fail": "cmpxchg_strong"}
+        out = {}
+        for op, (args, keyword, names) in shapes.items():
+            method = methods.get(op, op)
+            lead = args + ", " if args else ""
+            positional = ", ".join(["m"] * keyword.count("=m"))
+            out[op + "[order=]"] = Row("o.%s(%s%s)" % (method, lead, keyword), o=new(), m=m, **names)
+            out[op + "[positional]"] = Row("o.%s(%s%s)" % (method, lead, positional), o=new(), m=m, **names)
+        out["load[small]"] = Row("o.load()", o=new(SMALL))
+        out["store[small]"] = Row("o.store(v)", o=new(SMALL), v=SMALL)
+        out["exchange[small]"] = Row("o.exchange(v)", o=new(SMALL), v=SMALL)
+        out["cmpxchg_ok[small]"] = Row("o.cmpxchg_strong(e, v)", o=new(SMALL), e=SMALL, v=SMALL)
+        out["cmpxchg_fail[small]"] = Row("o.cmpxchg_strong(e, v)", o=new(SMALL), e=SMALL + 1, v=SMALL)
+        return out
+
+    def costs(self):
+        import atomics
+
+        return {
+            "construct": Row("atomic(w, t)", atomic=atomics.atomic, w=8, t=atomics.INT),
+            "view_cycle": Row("with atomicview(b, t) as v: pass", atomicview=atomics.atomicview,
+                              b=bytearray(8), t=atomics.INT),
+        }
+
+    def thread_counter(self):
+        a = self._new(0)
+        return Row("o.inc()", o=a), a.load
+
+    def process_cases(self):
+        import atomics
+
+        @contextlib.contextmanager
+        def view(window):
+            with atomics.atomicview(window, atomics.INT) as v:
+                yield Row("o.inc()", o=v)
+
+        return {"shared_memory": SharedMemoryCase(view)}
+
+
+# ---------------------------------------------------------------------------------------
+# atomicshm: a view over a buffer, operations at byte offsets (or a cell bound to one)
+
+
+class AtomicShm(Library):
+    module = "atomicshm"
+
+    def _cell(self, value=BIG):
+        import atomicshm
+
+        view = atomicshm.AtomicView(bytearray(8))
+        cell = view.cell_u64(0)
+        cell.store(value)
+        return cell
+
+    def ops(self):
+        c = self._cell
+        return {
+            "load": Row("o.load()", o=c()),
+            "store": Row("o.store(v)", o=c(), v=BIG),
+            "exchange": Row("o.exchange(v)", o=c(), v=BIG),
+            "inc": Row("o.fetch_add(d)", o=c(), d=1),
+            "fetch_add": Row("o.fetch_add(d)", o=c(), d=1),
+            # cas returns the previous value; the swap succeeded if it equals `expected`
+            "cmpxchg_ok": Row("o.cas(e, v)", o=c(), e=BIG, v=BIG),
+            "cmpxchg_fail": Row("o.cas(e, v)", o=c(), e=BIG + 1, v=BIG),
+            "bit_test_set": Row("o.fetch_or(b)", note="fetch_or(1 << i)", o=c(), b=1 << BIT),
+        }
+
+    def costs(self):
+        import atomicshm
+
+        view = atomicshm.AtomicView(bytearray(8))
+        return {
+            "construct": Row("U64(w, 0)", U64=atomicshm.AtomicU64, w=view),
+            "view_cycle": Row("with AtomicView(b) as v: pass", AtomicView=atomicshm.AtomicView,
+                              b=bytearray(8)),
+        }
+
+    def thread_counter(self):
+        c = self._cell(0)
+        return Row("o.fetch_add(d)", o=c, d=1), c.load
+
+    def process_cases(self):
+        import atomicshm
+
+        @contextlib.contextmanager
+        def view(window):
+            with atomicshm.AtomicView(window) as v:
+                yield Row("o.fetch_add(d)", o=v.cell_u64(0), d=1)
+
+        return {"shared_memory": SharedMemoryCase(view)}
+
+
+# ---------------------------------------------------------------------------------------
+# pytomic: Cython over std::atomic<int64_t>; AtomicInt checks for overflow before ++,
+# AtomicIntUnsafe does not. multiprocessing.AtomicInt lives in a RawValue (fork only).
+
+
+class Pytomic(Library):
+    module = "pytomic.multithreading"  # the package itself is empty
+
+    def version(self):
+        return _dist_version("pytomic")
+
+    def _new(self, value=BIG, cls="AtomicInt"):
+        from pytomic import multithreading
+
+        return getattr(multithreading, cls)(value)
+
+    def ops(self):
+        new = self._new
+        return {
+            "load": Row("o.load()", o=new()),
+            "store": Row("o.store(v)", o=new(), v=BIG),
+            "inc": Fastest(*[Row("o.%s()" % m, o=new(cls=cls), note="" if cls == "AtomicInt" else cls)
+                             for cls in ("AtomicInt", "AtomicIntUnsafe") for m in ("preinc", "postinc")]),
+            "cmpxchg_ok": Row("o.compare_exchange_strong(e, v)", o=new(), e=BIG, v=BIG),
+            "cmpxchg_fail": Row("o.compare_exchange_strong(e, v)", o=new(), e=BIG + 1, v=BIG),
+        }
+
+    def costs(self):
+        from pytomic import multithreading
+
+        return {"construct": Row("AtomicInt(v)", AtomicInt=multithreading.AtomicInt, v=BIG)}
+
+    def thread_counter(self):
+        a = self._new(0)
+        return Row("o.preinc()", o=a), a.load
+
+    def process_cases(self):
+        return {"raw_value": PytomicCase()}
+
+
+class PytomicCase(ProcessCase):
+    """pytomic.multiprocessing.AtomicInt: a RawValue inherited by forked children; it cannot
+    be pickled, so not under spawn."""
+
+    modes = ("fork",)
+
+    def create(self, ctx):
+        from pytomic import multiprocessing as pm
+
+        a = pm.AtomicInt(0)
+        return a, a.load, lambda: None
+
+    @contextlib.contextmanager
+    def open(self, shared):
+        yield Row("o.preinc()", o=shared)
+
+
+# ---------------------------------------------------------------------------------------
+# cereggii: AtomicInt64 (thread-oriented), with an optional per-thread handle
+
+
+class Cereggii(Library):
+    module = "cereggii"
+
+    def _both(self, call, value=BIG, **names):
+        import cereggii
+
+        a = cereggii.AtomicInt64(value)
+        return Fastest(Row(call, o=a, **names), Row(call, o=a.get_handle(), note="handle", **names))
+
+    def ops(self):
+        import cereggii
+
+        b = self._both
+        return {
+            "load": b("o.get()"),
+            "store": b("o.set(v)", v=BIG),
+            "exchange": b("o.get_and_set(v)", v=BIG),
+            # `h += d` on a handle rebinds h to the AtomicInt64 itself: `+=` on the object only
+            "inc": Fastest(*(b("o.increment_and_get()").rows + b("o.get_and_increment()").rows
+                             + (Row("o += d", o=cereggii.AtomicInt64(BIG), d=1),))),
+            "fetch_add": b("o.get_and_increment(d)", d=1),
+            "cmpxchg_ok": b("o.compare_and_set(e, v)", e=BIG, v=BIG),
+            "cmpxchg_fail": b("o.compare_and_set(e, v)", e=BIG + 1, v=BIG),
+        }
+
+    def costs(self):
+        import cereggii
+
+        return {"construct": Row("AtomicInt64(v)", AtomicInt64=cereggii.AtomicInt64, v=BIG)}
+
+    def thread_counter(self):
+        import cereggii
+
+        a = cereggii.AtomicInt64(0)
+        return Row("o.increment_and_get()", o=a), a.get
+
+
+# ---------------------------------------------------------------------------------------
+# atomicx: AtomicInt (64-bit, private memory)
+
+
+class Atomicx(Library):
+    module = "atomicx"
+
+    def _new(self, value=BIG):
+        import atomicx
+
+        return atomicx.AtomicInt(value)
+
+    def ops(self):
+        new = self._new
+        return {
+            "load": Row("o.load()", o=new()),
+            "store": Row("o.store(v)", o=new(), v=BIG),
+            "exchange": Row("o.swap(v)", o=new(), v=BIG),
+            "inc": Fastest(Row("o.inc()", o=new()), Row("o.add(d)", o=new(), d=1)),
+            "fetch_add": Row("o.add(d)", o=new(), d=1),
+            "cmpxchg_ok": Row("o.compare_exchange(e, v)", o=new(), e=BIG, v=BIG),
+            "cmpxchg_fail": Row("o.compare_exchange(e, v)", o=new(), e=BIG + 1, v=BIG),
+            "bit_test_set": Row("o.fetch_or(b)", note="fetch_or(1 << i)", o=new(), b=1 << BIT),
+        }
+
+    def costs(self):
+        import atomicx
+
+        return {"construct": Row("AtomicInt(v)", AtomicInt=atomicx.AtomicInt, v=BIG)}
+
+    def thread_counter(self):
+        a = self._new(0)
+        return Row("o.inc()", o=a), a.load
+
+
+# ---------------------------------------------------------------------------------------
+# ft-utils: ft_utils.concurrency.AtomicInt64 (for free-threaded CPython; here on 3.13)
+
+
+class FtUtils(Library):
+    module = "ft_utils.concurrency"
+
+    def version(self):
+        return _dist_version("ft-utils")
+
+    def _new(self, value=BIG):
+        from ft_utils.concurrency import AtomicInt64
+
+        return AtomicInt64(value)
+
+    def ops(self):
+        new = self._new
+        return {
+            "load": Row("o.get()", o=new()),
+            "store": Row("o.set(v)", o=new(), v=BIG),
+            "inc": Fastest(Row("o.incr()", o=new()), Row("o += d", o=new(), d=1)),
+        }
+
+    def costs(self):
+        from ft_utils.concurrency import AtomicInt64
+
+        return {"construct": Row("AtomicInt64(v)", AtomicInt64=AtomicInt64, v=BIG)}
+
+    def thread_counter(self):
+        a = self._new(0)
+        return Row("o.incr()", o=a), a.get
+
+
+# ---------------------------------------------------------------------------------------
+# The standard library: baselines, and C method calls of the same shape as the operations
+
+
+# stdlib row -> the operations it has the shape of (arguments in, result out)
+SAME_SHAPE = {
+    "lst.clear()": ("inc",),  # no argument, returns None
+    "f.__trunc__()": ("load",),  # no argument, returns a new large int
+    "s.discard(x)": ("store",),  # one int argument, returns None
+    "d.get(k)": ("exchange", "fetch_add", "bit_test_set"),  # one int argument, returns an object
+}
+SHAPE_OF = {op: name for name, ops in SAME_SHAPE.items() for op in ops}
+
+
+class Stdlib(Library):
+    module = None
+
+    def version(self):
+        return None
+
+    def ops(self):
+        import itertools
+        import multiprocessing
+        import threading
+
+        value = multiprocessing.Value("q", 0)
+        return {
+            "x += 1": Row("x += 1", x=BIG),
+            "next(itertools.count())": Row("next(c)", c=itertools.count(BIG)),
+            "threading.Lock increment": Row("with lk: x += 1", lk=threading.Lock(), x=BIG),
+            "multiprocessing.Value + lock": Row("with lk: v.value += 1", lk=value.get_lock(), v=value),
+            "lst.clear()": Row("o.clear()", o=[]),
+            "f.__trunc__()": Row("o.__trunc__()", o=float(BIG)),
+            "s.discard(x)": Row("o.discard(x)", o=set(), x=BIG),
+            "d.get(k)": Row("o.get(k)", o={BIG: BIG}, k=BIG),
+        }
+
+    def thread_counter(self):
+        import threading
+
+        box = [0]
+        return Row("with lk: box[0] += 1", lk=threading.Lock(), box=box), lambda: box[0]
+
+    def process_cases(self):
+        return {"value_lock": ValueCase(), "racy": SharedMemoryCase(_racy_view, atomic=False)}
+
+
+class ValueCase(ProcessCase):
+    """multiprocessing.Value('q') incremented under its own lock."""
+
+    def create(self, ctx):
+        value = ctx.Value("q", 0)
+        return value, lambda: value.value, lambda: None
+
+    @contextlib.contextmanager
+    def open(self, shared):
+        yield Row("with lk: v.value += 1", lk=shared.get_lock(), v=shared)
+
+
+@contextlib.contextmanager
+def _racy_view(window):
+    """The racy control: a plain read, +1, a plain write. Updates get lost."""
+    yield Row("w[:] = (fb(w, bo) + 1).to_bytes(8, bo)", w=window, fb=int.from_bytes, bo=sys.byteorder)
+
+
+ADAPTERS = {
+    "atomics": Atomics,
+    "atomicshm": AtomicShm,
+    "pytomic": Pytomic,
+    "cereggii": Cereggii,
+    "atomicx": Atomicx,
+    "ft-utils": FtUtils,
+    "stdlib": Stdlib,
+}

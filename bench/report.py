@@ -1,0 +1,516 @@
+"""The results of a run as markdown (results.md) and a chart (ops.png), and the targets.
+
+A run is a dict: {"meta": {...}, "jobs": [job, ...], "failures": [...], "notes": [...]},
+where each job is {"key", "label", "adapter", "pyver", "python", "status", "error",
+"result"} and "result" is what measure.py printed (None unless status is "ok").
+"""
+
+import libs
+
+OPS = libs.OPS
+TITLES = libs.OP_TITLES
+NOT_OK = {"not installed": "not installed", "skipped": "skipped", "build failed": "build failed",
+          "failed": "failed"}
+
+# The targets of the project's issue.
+SHAPE_LIMIT = 1.25  # this library / the stdlib call of the same shape
+KEYWORD_LIMIT = 1.5  # explicit order= keyword / the default call
+POSITIONAL_LIMIT = 1.2  # order passed positionally / the default call
+VIEW_LIMIT_NS = 1000.0  # atomicview create + enter + exit
+PROCESS_FACTOR = 10.0  # 2 processes on shared memory / multiprocessing.Value with its lock
+
+CODE_NAMES = ("x += 1", "next(itertools.count())")
+
+
+# ---------------------------------------------------------------------------------------
+# formatting
+
+
+def fmt_ns(x):
+    if x is None:
+        return "n/a"
+    if abs(x) < 100:
+        return "%.1f" % x
+    return "{:,.0f}".format(x)
+
+
+def fmt_ratio(x):
+    return "n/a" if x is None else ("%.2f×" % x if x < 10 else "%.0f×" % x)
+
+
+def fmt_mops(r):
+    return "%.1f" % r["mops"] if r["mops"] >= 1 else "%.2f" % r["mops"]
+
+
+def ratio(a, b):
+    """a / b for net times; None when b is not positive (the reference is lost in noise)."""
+    if a is None or b is None or b <= 0:
+        return None
+    return max(a, 0.0) / b
+
+
+def met(flag):
+    return "n/a" if flag is None else ("**met**" if flag else "**missed**")
+
+
+def table(header, rows):
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(out) + "\n"
+
+
+def code(s):
+    return "`%s`" % s
+
+
+# ---------------------------------------------------------------------------------------
+# looking things up
+
+
+def jobs_of(run, pyver=None, adapter=None, ours=None):
+    out = []
+    for job in run["jobs"]:
+        if pyver is not None and job["pyver"] != pyver:
+            continue
+        if adapter is not None and job["adapter"] != adapter:
+            continue
+        if ours is not None and job.get("ours", False) != ours:
+            continue
+        out.append(job)
+    return out
+
+
+def entry(job, group, name):
+    r = job.get("result")
+    if not r:
+        return None
+    return (r.get(group) or {}).get(name)
+
+
+def ns(job, group, name):
+    e = entry(job, group, name)
+    return None if e is None else e["ns"]
+
+
+def cell(job, group, name, with_note=True):
+    if job["status"] != "ok":
+        return NOT_OK.get(job["status"], job["status"])
+    e = entry(job, group, name)
+    if e is None:
+        return "n/a"
+    text = fmt_ns(e["ns"])
+    if with_note and e.get("note"):
+        text += " *(%s)*" % e["note"]
+    return text
+
+
+def header_label(job):
+    r = job.get("result") or {}
+    label = job["label"]
+    if r.get("version") and not job.get("ours") and job["adapter"] != "stdlib" and r["version"] not in label:
+        label += " " + r["version"]
+    return label
+
+
+def pyvers(run):
+    seen = []
+    for job in run["jobs"]:
+        if job.get("ours") and job["pyver"] not in seen:
+            seen.append(job["pyver"])
+    return seen
+
+
+def peers(run, pyver):
+    return [j for j in jobs_of(run, pyver=pyver, ours=False) if j["adapter"] != "stdlib"]
+
+
+def stdlib(run, pyver):
+    found = jobs_of(run, pyver=pyver, adapter="stdlib")
+    return found[0] if found else None
+
+
+def ours(run, pyver):
+    found = jobs_of(run, pyver=pyver, ours=True)
+    return found[0] if found else None
+
+
+# ---------------------------------------------------------------------------------------
+# targets
+
+
+def fastest_alternative(run, pyver, op):
+    best = None
+    for job in peers(run, pyver):
+        e = entry(job, "ops", op)
+        if job["status"] == "ok" and e is not None and (best is None or e["ns"] < best[1]):
+            best = (job, e["ns"], e.get("note"))
+    return best
+
+
+def targets(run):
+    """[{"pyver", "target", "this", "reference", "ratio", "limit", "met"}] for every target of
+    the issue that this run measured."""
+    out = []
+
+    def add(pyver, target, this, reference, r, limit, flag):
+        out.append({"pyver": pyver, "target": target, "this": this, "reference": reference,
+                    "ratio": r, "limit": limit, "met": flag})
+
+    for pyver in pyvers(run):
+        me = ours(run, pyver)
+        if me is None or me["status"] != "ok":
+            continue
+        std = stdlib(run, pyver)
+        for op in OPS:
+            mine = ns(me, "ops", op)
+            alt = fastest_alternative(run, pyver, op)
+            if alt is None:
+                add(pyver, "%s ≤ fastest alternative" % TITLES[op], fmt_ns(mine), "no alternative has it",
+                    None, "≤ 1×", None)
+            else:
+                r = ratio(mine, alt[1])
+                note = " (%s)" % alt[2] if alt[2] else ""
+                add(pyver, "%s ≤ fastest alternative" % TITLES[op], fmt_ns(mine),
+                    "%s %s%s" % (header_label(alt[0]), fmt_ns(alt[1]), note), r, "≤ 1×",
+                    None if r is None else r <= 1.0)
+        for op in OPS:
+            shape = libs.SHAPE_OF.get(op)
+            if shape is None or std is None or std["status"] != "ok":
+                continue
+            mine, theirs = ns(me, "ops", op), ns(std, "ops", shape)
+            r = ratio(mine, theirs)
+            add(pyver, "%s vs stdlib %s" % (TITLES[op], code(shape)), fmt_ns(mine), fmt_ns(theirs), r,
+                "≤ %.2f×" % SHAPE_LIMIT, None if r is None else r <= SHAPE_LIMIT)
+        if me["result"].get("variants"):
+            for op in OPS:
+                base = ns(me, "ops", op)
+                for suffix, limit, what in (("[order=]", KEYWORD_LIMIT, "order by keyword"),
+                                            ("[positional]", POSITIONAL_LIMIT, "order positionally")):
+                    v = ns(me, "variants", op + suffix)
+                    if v is None:
+                        continue
+                    r = ratio(v, base)
+                    add(pyver, "%s, %s vs default" % (TITLES[op], what), fmt_ns(v), fmt_ns(base), r,
+                        "≤ %.2f×" % limit, None if r is None else r <= limit)
+        view = ns(me, "costs", "view_cycle")
+        if view is not None:
+            add(pyver, "atomicview create + enter + exit", fmt_ns(view) + " ns", "", None,
+                "< %s ns" % fmt_ns(VIEW_LIMIT_NS), view < VIEW_LIMIT_NS)
+        if std is not None and std["status"] == "ok":
+            for method in ("fork", "spawn"):
+                mine = (me["result"].get("processes") or {}).get("shared_memory/" + method)
+                theirs = (std["result"].get("processes") or {}).get("value_lock/" + method)
+                if not mine or not theirs:
+                    continue
+                r = mine["mops"] / theirs["mops"]
+                add(pyver, "2 processes (%s) vs multiprocessing.Value + lock" % method,
+                    fmt_mops(mine) + " M ops/s", fmt_mops(theirs) + " M ops/s", r,
+                    "≥ %.0f×" % PROCESS_FACTOR, r >= PROCESS_FACTOR)
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# markdown
+
+
+def markdown(run, chart_name):
+    meta = run["meta"]
+    quick = meta["mode"] == "quick"
+    reps = "1 run" if quick else "best of 5 runs"
+    lines = ["# Benchmarks of atomics 2.0 and its alternatives", ""]
+    if run["failures"]:
+        lines += ["**THIS RUN FAILED:**", ""] + ["- " + f for f in run["failures"]] + [""]
+    if quick:
+        lines += ["*Quick mode (CI smoke run): tiny n, one run each; the numbers are noise.*", ""]
+    lines += [
+        "- Date: %s" % meta["date"],
+        "- Machine: %s, %s logical cores, %s memory, Linux %s" % (
+            meta["cpu"], meta["cores"], meta["memory"], meta["kernel"]),
+        "- Load average: %s before, %s after (other work on the machine skews the numbers)" % (
+            meta["loadavg_start"], meta["loadavg_end"]),
+        "- Pythons: %s" % "; ".join("CPython %s (%s)" % (v, p) for v, p in meta["pythons"]),
+        "- Command: `%s` (runs `%s`), %s in total" % (meta["command"], meta["argv"], meta["duration"]),
+        "- Source: commit %s%s; package digest %s (extension: release build by tools/env.sh)" % (
+            meta["commit"], " with uncommitted changes" if meta["dirty"] else "",
+            ", ".join("%s for %s" % (d, v) for v, d in meta["package_digests"]) or "n/a"),
+        "",
+        "Every number below is the time of one call, in ns, net of the empty loop "
+        "(`for _ in range(n): pass`) timed in the same process: %s of n calls, each "
+        "library in a subprocess of its own virtualenv, in the same loop with the object and "
+        "arguments in locals:" % reps,
+        "",
+        "```python",
+        "def run(n, o=o, v=v):",
+        "    for _ in range(n):",
+        "        o.store(v)",
+        "```",
+        "",
+        ("n is 20,000 in quick mode. " if quick else
+         "n is chosen per row so that one run lasts about 0.2 s (20,000 to 5,000,000 calls). ") +
+        "Values are kept at 2**41 + 12345, above CPython's small-int cache; *n/a*: the library has no "
+        "such operation; *(italics)*: what stands in for it. Lower is better.",
+        "",
+        "![ns per operation](%s)" % chart_name,
+        "",
+    ]
+    for pyver in pyvers(run):
+        lines += ops_section(run, pyver)
+    lines += targets_section(run)
+    lines += variants_section(run)
+    lines += stdlib_section(run)
+    lines += contention_section(run)
+    lines += costs_section(run)
+    lines += calls_section(run)
+    lines += peers_section(run)
+    if run["notes"]:
+        lines += ["## Notes", ""] + ["- " + n for n in run["notes"]] + [""]
+    return "\n".join(lines)
+
+
+def ops_section(run, pyver):
+    me, std = ours(run, pyver), stdlib(run, pyver)
+    cols = [me] + peers(run, pyver)
+    header = ["operation (ns)"] + [header_label(j) for j in cols] + ["stdlib, same shape", "≤ fastest alternative",
+                                                                     "≤ %.2f× stdlib" % SHAPE_LIMIT]
+    rows = []
+    for op in OPS:
+        row = [TITLES[op]] + [cell(j, "ops", op) for j in cols]
+        shape = libs.SHAPE_OF.get(op)
+        if shape and std is not None and std["status"] == "ok":
+            row.append("%s %s" % (fmt_ns(ns(std, "ops", shape)), code(shape)))
+        else:
+            row.append("—")
+        mine = ns(me, "ops", op) if me["status"] == "ok" else None
+        alt = fastest_alternative(run, pyver, op)
+        if mine is None or alt is None:
+            row.append("no alternative" if alt is None else "n/a")
+        else:
+            r = ratio(mine, alt[1])
+            row.append("%s (%s %s)" % (met(None if r is None else r <= 1.0), fmt_ratio(r), header_label(alt[0])))
+        if mine is not None and shape and std is not None and std["status"] == "ok":
+            r = ratio(mine, ns(std, "ops", shape))
+            row.append("%s (%s)" % (met(None if r is None else r <= SHAPE_LIMIT), fmt_ratio(r)))
+        else:
+            row.append("—")
+        rows.append(row)
+    empty = ["empty loop, subtracted (gross ns per iteration)"]
+    for j in cols:
+        r = j.get("result")
+        empty.append(fmt_ns(r["empty_loop_ns"]) if r else cell(j, "ops", "load"))
+    empty.append(fmt_ns(std["result"]["empty_loop_ns"]) if std and std.get("result") else "—")
+    rows.append(empty + ["", ""])
+    return ["## Single-thread operations on CPython %s" % pyver, "", table(header, rows)]
+
+
+def targets_section(run):
+    found = targets(run)
+    judged = [t for t in found if t["met"] is not None]
+    lines = ["## Targets", "",
+             "%d of %d targets met (ns net of the empty loop; a ratio is this library over the reference)."
+             % (sum(1 for t in judged if t["met"]), len(judged)), ""]
+    rows = [["CPython " + t["pyver"], t["target"], t["this"], t["reference"] or "—", fmt_ratio(t["ratio"]),
+             t["limit"], met(t["met"])] for t in found]
+    lines.append(table(["python", "target", "this library", "reference", "ratio", "limit", "result"], rows))
+    return lines
+
+
+def variants_section(run):
+    lines = []
+    for pyver in pyvers(run):
+        me = ours(run, pyver)
+        if me["status"] != "ok" or not me["result"].get("variants"):
+            continue
+        header = ["operation (ns)", "default", "`order=` keyword", "ratio (≤ %.1f×)" % KEYWORD_LIMIT,
+                  "order positionally", "ratio (≤ %.1f×)" % POSITIONAL_LIMIT]
+        rows = []
+        for op in OPS:
+            base = ns(me, "ops", op)
+            kw, pos = ns(me, "variants", op + "[order=]"), ns(me, "variants", op + "[positional]")
+            rows.append([TITLES[op], fmt_ns(base), fmt_ns(kw), fmt_ratio(ratio(kw, base)), fmt_ns(pos),
+                         fmt_ratio(ratio(pos, base))])
+        lines += ["## Memory order arguments (this library, CPython %s)" % pyver, "",
+                  "The same calls with `MemoryOrder.SEQ_CST` (the default) passed explicitly; "
+                  "compare-exchange takes `success=` and `failure=`.", "", table(header, rows)]
+        rows = []
+        for op in OPS:
+            small = ns(me, "variants", op + "[small]")
+            if small is not None:
+                rows.append([TITLES[op], fmt_ns(ns(me, "ops", op)), fmt_ns(small)])
+        lines += ["## Small values (this library, CPython %s)" % pyver, "",
+                  "The same calls with the value %d, which CPython caches, instead of 2**41 + 12345."
+                  % libs.SMALL, "", table(["operation (ns)", "2**41 + 12345", str(libs.SMALL)], rows)]
+    return lines
+
+
+def stdlib_section(run):
+    jobs = [j for j in jobs_of(run, adapter="stdlib")]
+    if not jobs:
+        return []
+    names = []
+    for j in jobs:
+        for name in (j.get("result") or {}).get("ops", {}):
+            if name not in names:
+                names.append(name)
+    shapes = {name: ", ".join(TITLES[op] for op in ops) for name, ops in libs.SAME_SHAPE.items()}
+    rows = [[code(name) if name in shapes or name in CODE_NAMES else name] + [cell(j, "ops", name) for j in jobs]
+            + [("same shape as " + shapes[name]) if name in shapes else "baseline"] for name in names]
+    rows.append(["empty loop (gross ns per iteration)"]
+                + [fmt_ns(j["result"]["empty_loop_ns"]) if j.get("result") else cell(j, "ops", "") for j in jobs]
+                + ["subtracted from every row"])
+    header = ["stdlib (ns)"] + ["CPython %s" % j["pyver"] for j in jobs] + ["role"]
+    return ["## Standard library baselines", "",
+            "`x += 1` and the lock rows work on a local int; `multiprocessing.Value` is "
+            "`with lock: v.value += 1`. The same-shape rows are C method calls with the "
+            "arguments and result of an atomic operation: `lst.clear()` on an empty list, "
+            "`f.__trunc__()` on a float of 2**41 (a new large int), `s.discard(x)` on an empty "
+            "set, `d.get(k)` returning a stored 2**41 int.", "", table(header, rows)]
+
+
+def contention_cell(r, racy=False):
+    if r is None:
+        return "n/a"
+    text = fmt_mops(r)
+    if "overlap" in r:
+        text += " (%.0f%%)" % (100.0 * r["overlap"])
+    if racy:
+        pct = 100.0 * r["lost"] / r["expected"]
+        return "%s, lost %s of %s (%.0f%%)" % (text, "{:,}".format(r["lost"]), "{:,}".format(r["expected"]), pct)
+    if not r["exact"]:
+        return "%s **WRONG TOTAL %s of %s**" % (text, "{:,}".format(r["total"]), "{:,}".format(r["expected"]))
+    return text + " ✓"
+
+
+def contention_section(run):
+    header = ["library", "python", "2 threads", "2 processes, fork", "2 processes, spawn", "call"]
+    rows = []
+    n = None
+    for job in run["jobs"]:
+        r = job.get("result")
+        if job["status"] != "ok":
+            rows.append([header_label(job), job["pyver"]] + [NOT_OK.get(job["status"], job["status"])] * 3 + [""])
+            continue
+        procs = r.get("processes") or {}
+        threads = r.get("threads")
+        if threads:
+            n = threads["n"]
+        if job["adapter"] == "stdlib":
+            rows.append(["threading.Lock around `x += 1`", job["pyver"], contention_cell(threads), "n/a", "n/a",
+                         code(threads["call"]) if threads else ""])
+            for case, title, racy in (("value_lock", "multiprocessing.Value + its lock", False),
+                                      ("racy", "racy control: plain read + write of the buffer", True)):
+                got = [procs.get(case + "/fork"), procs.get(case + "/spawn")]
+                call = next((code(g["call"]) for g in got if g), "")
+                rows.append([title, job["pyver"], "n/a"] + [contention_cell(g, racy) for g in got] + [call])
+            continue
+        cases = sorted({k.split("/")[0] for k in procs})
+        got = [threads] + [next((procs.get(c + "/" + m) for c in cases if procs.get(c + "/" + m)), None)
+                           for m in ("fork", "spawn")]
+        if not any(got):
+            continue
+        calls = sorted({g["call"] for g in got if g})
+        rows.append([header_label(job), job["pyver"]] + [contention_cell(g) for g in got]
+                    + [", ".join(code(c) for c in calls)])
+    return ["## Contention: one shared counter", "",
+            "Millions of increments per second in total, %s increments by each of 2 threads or 2 "
+            "processes, timed from the first worker's start (after a barrier) to the last one's end; in "
+            "parentheses, the share of that time during which both were counting at once; ✓: the total is exact "
+            "(checked; the run fails otherwise). Processes share the counter through "
+            "`multiprocessing.shared_memory` (this library and atomics 1.0 through `atomicview`, "
+            "atomicshm through `AtomicView`), pytomic through its fork-only RawValue. The racy "
+            "control reads, adds and writes with `int.from_bytes`/`to_bytes` and must lose "
+            "updates." % ("{:,}".format(n) if n else "N"), "", table(header, rows)]
+
+
+def costs_section(run):
+    jobs = [j for j in run["jobs"] if j["adapter"] != "stdlib"]
+    header = ["cost"] + ["%s (%s)" % (header_label(j), j["pyver"]) for j in jobs]
+    rows = [["view: create + enter + exit (ns)"] + [cell(j, "costs", "view_cycle") for j in jobs],
+            ["construction of an atomic int (ns)"] + [cell(j, "costs", "construct") for j in jobs]]
+    imports = ["`import` in a fresh interpreter (ms)"]
+    for j in jobs:
+        r = j.get("result")
+        imports.append(NOT_OK.get(j["status"], "n/a") if not r
+                       else ("%.1f" % (r["import_s"] * 1e3) if r.get("import_s") is not None else "n/a"))
+    rows.append(imports)
+    return ["## Costs around the hot path", "", table(header, rows)]
+
+
+def calls_section(run):
+    jobs = [j for j in run["jobs"] if j["adapter"] != "stdlib" and j["status"] == "ok"]
+    header = ["operation"] + ["%s (%s)" % (header_label(j), j["pyver"]) for j in jobs]
+    rows = []
+    for group, names in (("ops", OPS), ("costs", ("construct", "view_cycle"))):
+        for name in names:
+            row = [TITLES.get(name, name)]
+            for j in jobs:
+                e = entry(j, group, name)
+                row.append("n/a" if e is None else code(e["call"]) + (" (%s)" % e["note"] if e.get("note") else ""))
+            rows.append(row)
+    return ["## What each cell calls", "",
+            "Where a library offers several ways (pytomic's `preinc`/`postinc` on `AtomicInt` or "
+            "`AtomicIntUnsafe`, cereggii's object or its thread handle), all were timed and the "
+            "fastest is shown.", "", table(header, rows)]
+
+
+def peers_section(run):
+    rows = []
+    for job in run["jobs"]:
+        r = job.get("result") or {}
+        status = job["status"] if job["status"] != "ok" else "measured"
+        if job.get("error"):
+            status += ": " + job["error"].replace("|", "\\|")
+        rows.append([job["label"], code(job["pip"]) if job.get("pip") else ("tools/env.sh" if job.get("ours") else "—"),
+                     job["pyver"], r.get("version") or "—", job.get("venv") or "—", status])
+    return ["## Environments", "", table(["library", "installed with", "python", "version", "virtualenv", "status"],
+                                         rows)]
+
+
+# ---------------------------------------------------------------------------------------
+# chart
+
+
+def chart(run, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    palette = iter(["#e8772e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf"])
+    series = []  # (label, [ns per op], color, hatch)
+    for k, pyver in enumerate(pyvers(run)):
+        suffix = "" if k == 0 else " [%s]" % pyver
+        for job in [ours(run, pyver)] + peers(run, pyver):
+            if job["status"] != "ok":
+                continue
+            color = ("#1f3f8f" if k == 0 else "#6f9fe0") if job.get("ours") else next(palette, "#7f7f7f")
+            series.append((header_label(job) + suffix, [ns(job, "ops", op) for op in OPS], color, ""))
+        std = stdlib(run, pyver)
+        if std is not None and std["status"] == "ok":
+            series.append(("stdlib, same shape" + suffix,
+                           [ns(std, "ops", libs.SHAPE_OF[op]) if op in libs.SHAPE_OF else None for op in OPS],
+                           "#d0d0d0" if k == 0 else "#a0a0a0", "//"))
+    floor = 1.0  # net times below 1 ns (noise) are drawn at the floor
+    fig, ax = plt.subplots(figsize=(15, 7))
+    width = 0.88 / max(1, len(series))
+    for i, (label, values, color, hatch) in enumerate(series):
+        xs = [k + (i - (len(series) - 1) / 2.0) * width for k in range(len(OPS))]
+        shown = [(x, max(v, floor * 1.05)) for x, v in zip(xs, values) if v is not None]
+        ax.bar([x for x, _ in shown], [v for _, v in shown], width, label=label, color=color, hatch=hatch,
+               edgecolor="black" if hatch else color, linewidth=0.3)
+        for x, v in zip(xs, values):
+            if v is None and not hatch:  # (a stdlib bar is missing where no call has that shape)
+                ax.text(x, floor * 1.1, "n/a", rotation=90, ha="center", va="bottom", fontsize=6, color="gray")
+    ax.set_yscale("log")
+    ax.set_ylim(floor, None)
+    ax.set_xticks(range(len(OPS)))
+    ax.set_xticklabels([TITLES[op] for op in OPS])
+    ax.set_ylabel("ns per call, net of the empty loop (log scale; lower is better)")
+    meta = run["meta"]
+    ax.set_title("One call of each operation: %s, %s%s" % (
+        meta["cpu"], meta["date"][:10], " (QUICK MODE: noise)" if meta["mode"] == "quick" else ""))
+    ax.grid(axis="y", which="both", alpha=0.3)
+    ax.set_axisbelow(True)
+    ax.legend(fontsize=8, ncol=6, loc="upper center", bbox_to_anchor=(0.5, -0.07), frameon=False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -1,0 +1,292 @@
+"""Benchmark atomics 2.0 against the other atomics libraries and the standard library.
+
+    make bench          # full run: docs/benchmarks/{results.md,ops.png,results.json}
+    make bench-quick    # every row with tiny n, into a temporary directory (CI smoke run)
+
+or, from the virtualenv that tools/env.sh prints (it has this library and matplotlib):
+
+    python bench/run.py [--quick] [--out DIR] [--only KEY,...]
+
+One run on one machine measures: this library (built by tools/env.sh, release profile) on
+CPython 3.11 and, where pyenv has it, 3.13; atomics 1.0.3, atomicshm, pytomic 0.2.3, cereggii
+and atomicx on 3.11 and ft-utils on 3.13, each pip-installed into a virtualenv of its own under
+~/.cache/atomics-dev/bench (made here, reused while healthy); and the standard library's
+baselines on both. Each runs bench/measure.py in a subprocess under its own interpreter, which
+prints JSON. A library that cannot be installed is reported as such.
+
+Nothing about timing is asserted. The run fails (exit status 1, after writing its report)
+when a total counted by threads or processes is wrong, when a measurement crashes, or when, in
+a full run, the racy control loses no update.
+"""
+
+import argparse
+import concurrent.futures
+import datetime
+import json
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import envs  # noqa: E402
+import report  # noqa: E402
+
+ROOT = envs.ROOT
+DOCS = os.path.join(ROOT, "docs", "benchmarks")
+MEASURE = os.path.join(HERE, "measure.py")
+
+
+class Job:
+    """One library on one interpreter, measured by one measure.py subprocess."""
+
+    def __init__(self, key, label, adapter, pyver, python=None, base=None, pip=None, module=None,
+                 ours=False, variants=False):
+        self.key, self.label, self.adapter, self.pyver = key, label, adapter, pyver
+        self.python = python  # the interpreter to run measure.py with, once set up
+        self.base = base  # the interpreter to make a venv from (peers) or to build for (ours)
+        self.pip, self.module = pip, module
+        self.ours, self.variants = ours, variants
+        self.status, self.error, self.result, self.venv, self.seconds = "ok", None, None, None, None
+        self.digests = None  # this library: its package digest before and after the measurement
+
+    def setup(self, cache):
+        if self.status != "ok" or self.python is not None:
+            return
+        if self.ours:
+            self.python, self.error = envs.build_ours(self.base)
+            if self.python is None:
+                self.status = "build failed"
+        elif self.pip:
+            self.python, self.error = envs.peer_venv(cache, self.key, self.pip, self.module, self.base)
+            if self.python is None:
+                self.status = "not installed"
+        else:
+            self.python = self.base
+        if self.python and self.python != self.base:
+            self.venv = os.path.dirname(os.path.dirname(self.python))
+
+    def measure(self, quick):
+        if self.ours:
+            self.digests = [envs.package_digest(self.pyver)]
+            self._measure(quick)
+            self.digests.append(envs.package_digest(self.pyver))
+        else:
+            self._measure(quick)
+
+    def _measure(self, quick):
+        cmd = [self.python, MEASURE, self.adapter] + (["--variants"] if self.variants else []) + (
+            ["--quick"] if quick else [])
+        env = dict(os.environ)
+        env.pop("PYTHONPATH", None)  # each library only from its own environment
+        began = time.time()
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
+                                cwd=tempfile.gettempdir())
+        progress = []
+        tee = threading.Thread(target=_tee, args=(proc.stderr, progress))
+        tee.start()
+        stdout = proc.stdout.read()
+        proc.wait()
+        tee.join()
+        self.seconds = time.time() - began
+        if proc.returncode != 0:
+            self.status = "failed"
+            self.error = "measure.py exited with status %d: %s" % (proc.returncode, envs.summarize(
+                "".join(progress[-5:]), ""))
+            return
+        self.result = json.loads(stdout.strip().splitlines()[-1])
+
+    def as_dict(self):
+        return {"key": self.key, "label": self.label, "adapter": self.adapter, "pyver": self.pyver,
+                "python": self.python, "pip": self.pip, "ours": self.ours, "status": self.status,
+                "error": self.error, "venv": self.venv, "seconds": self.seconds, "digests": self.digests,
+                "result": self.result}
+
+
+def _tee(stream, lines):
+    """Show a measurement's progress as it comes, and keep it for the error message."""
+    for line in stream:
+        lines.append(line)
+        sys.stderr.write(line)
+        sys.stderr.flush()
+
+
+def plan(args):
+    """The jobs of a run, in the order they are measured (and shown)."""
+    ours311 = args.ours_python
+    base311 = envs.base_interpreter()
+    v311 = envs.short(envs.python_version(base311))
+    jobs = [
+        Job("ours-" + v311, "atomics 2.0 (this)", "atomics", v311, python=ours311, ours=True, variants=True),
+        Job("atomics-1.0.3", "atomics 1.0.3", "atomics", v311, base=base311, pip="atomics==1.0.3", module="atomics"),
+        Job("atomicshm", "atomicshm", "atomicshm", v311, base=base311, pip="atomicshm", module="atomicshm"),
+        Job("pytomic", "pytomic 0.2.3", "pytomic", v311, base=base311, pip="pytomic==0.2.3",
+            module="pytomic.multithreading"),
+        Job("cereggii", "cereggii", "cereggii", v311, base=base311, pip="cereggii", module="cereggii"),
+        Job("atomicx", "atomicx", "atomicx", v311, base=base311, pip="atomicx", module="atomicx"),
+        Job("stdlib-" + v311, "stdlib", "stdlib", v311, python=base311),
+    ]
+    py313 = envs.find_python313()
+    later = [
+        Job("ours-3.13", "atomics 2.0 (this)", "atomics", "3.13", base=py313, ours=True),
+        Job("ft-utils", "ft-utils", "ft-utils", "3.13", base=py313, pip="ft-utils", module="ft_utils.concurrency"),
+        Job("stdlib-3.13", "stdlib", "stdlib", "3.13", base=py313),
+    ]
+    for job in later:
+        if py313 is None:
+            job.status, job.error = "skipped", "no CPython 3.13 under `pyenv root`/versions/3.13.*"
+    jobs += later
+    if args.only:
+        keep = set(args.only.split(","))
+        jobs = [j for j in jobs if j.key in keep or j.ours and j.pyver == v311]
+    return jobs
+
+
+def machine():
+    cpu, memory = platform.processor() or platform.machine(), "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal"):
+                    memory = "%.0f GiB" % (int(line.split()[1]) / 1024.0 / 1024.0)
+                    break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory": memory, "kernel": platform.release()}
+
+
+def loadavg():
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "?"
+
+
+def git(*args):
+    out = subprocess.run(["git"] + list(args), cwd=ROOT, capture_output=True, text=True)
+    return out.stdout.strip() if out.returncode == 0 else "?"
+
+
+def check_ours(python):
+    """The harness must run where this library is installed from this source tree."""
+    out = subprocess.run([python, "-c", "import atomics; print(atomics.__file__)"], capture_output=True, text=True)
+    where = out.stdout.strip()
+    if out.returncode != 0 or not where.startswith(os.path.join(ROOT, "python")):
+        sys.exit("bench/run.py: %s does not import atomics from %s/python (got %r); run it through "
+                 "`make bench`, or with the python of the virtualenv that tools/env.sh prints"
+                 % (python, ROOT, where or out.stderr.strip()[-300:]))
+
+
+def check(jobs, quick):
+    """(failures, notes) of the results: wrong totals, crashes, a racy control that kept up."""
+    failures, notes = [], []
+    for job in jobs:
+        if job.status == "failed":
+            failures.append("%s: %s" % (job.key, job.error))
+        if job.status == "build failed":
+            failures.append("%s: building this library failed: %s" % (job.key, job.error))
+        if job.status == "not installed":
+            notes.append("%s could not be installed: %s" % (job.key, job.error))
+        if job.status == "skipped":
+            notes.append("%s skipped: %s" % (job.key, job.error))
+        if not job.result:
+            continue
+        failures += job.result["failures"]
+        where = job.result.get("module_file") or ""
+        if job.ours and not where.startswith(os.path.join(ROOT, "python")):
+            failures.append("%s imported atomics from %s, not from this source tree" % (job.key, where))
+        if job.pip and job.venv and where and not where.startswith(job.venv):
+            failures.append("%s imported its module from %s, outside its venv" % (job.key, where))
+        for name, r in sorted((job.result.get("processes") or {}).items()):
+            if r is None or r["atomic"]:
+                continue
+            if r["lost"] > 0:
+                continue
+            msg = "the racy control (%s, %s) lost no update: it shows nothing" % (job.key, name)
+            (notes if quick else failures).append(msg + (" (quick mode: too few increments to overlap)"
+                                                        if quick else ""))
+    return failures, notes
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny n, one run each: a smoke test for CI")
+    parser.add_argument("--out", help="output directory (default: docs/benchmarks, or a temporary one with --quick)")
+    parser.add_argument("--cache", default=envs.DEFAULT_CACHE, help="where the other libraries' virtualenvs live")
+    parser.add_argument("--ours-python", default=sys.executable,
+                        help="the python of this library's 3.11 venv (default: the one running this)")
+    parser.add_argument("--only", help="comma-separated job keys to run besides this library (for debugging)")
+    parser.add_argument("--command", default=None, help="the command to record in the report")
+    args = parser.parse_args()
+
+    out_dir = os.path.abspath(args.out) if args.out else (
+        tempfile.mkdtemp(prefix="atomics-bench-") if args.quick else DOCS)
+    if args.quick and os.path.realpath(out_dir) == os.path.realpath(DOCS):
+        sys.exit("bench/run.py: --quick never writes over docs/benchmarks (its numbers are noise)")
+    check_ours(args.ours_python)
+
+    began = time.time()
+    jobs = plan(args)
+    print("== setting up %d environments (cache: %s)" % (len(jobs), args.cache), file=sys.stderr, flush=True)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda job: job.setup(args.cache), jobs))
+    for job in jobs:
+        print("   %-16s %s%s" % (job.key, job.status, ": " + job.error if job.error else ""), file=sys.stderr)
+
+    meta = machine()
+    meta.update({
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "mode": "quick" if args.quick else "full",
+        "command": args.command or " ".join(shlex.quote(a) for a in sys.argv),
+        "argv": " ".join([os.path.relpath(sys.executable, ROOT)] + [shlex.quote(a) for a in sys.argv]),
+        "loadavg_start": loadavg(),
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+        "pythons": [],
+    })
+    for job in jobs:
+        if job.status == "ok":
+            job.measure(args.quick)
+        if job.result and job.adapter == "stdlib":
+            meta["pythons"].append([job.result["python"], job.result["executable"]])
+    meta["loadavg_end"] = loadavg()
+    meta["duration"] = "%.0f s" % (time.time() - began)  # set-up and measurement, not the build
+
+    failures, notes = check(jobs, args.quick)
+    for job in jobs:
+        if job.digests and job.digests[0] != job.digests[1]:
+            notes.append("this library (python/atomics, or its extension for %s) changed while %s was measured "
+                         "(%s -> %s): its rows may mix versions" % (job.pyver, job.key, job.digests[0], job.digests[1]))
+    meta["package_digests"] = [[job.pyver, job.digests[0]] for job in jobs if job.digests]
+    run = {"meta": meta, "jobs": [j.as_dict() for j in jobs], "failures": failures, "notes": notes}
+
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, "results.json"), "w") as f:
+        json.dump(run, f, indent=1)
+    with open(os.path.join(out_dir, "results.md"), "w") as f:
+        f.write(report.markdown(run, "ops.png"))
+    report.chart(run, os.path.join(out_dir, "ops.png"))
+
+    print("== %s: %s/results.md, ops.png, results.json" % (meta["duration"], out_dir), file=sys.stderr)
+    for note in notes:
+        print("note: " + note, file=sys.stderr)
+    if failures:
+        for failure in failures:
+            print("FAILED: " + failure, file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
