@@ -69,7 +69,10 @@ OPTYPE_NAMES = [
     "OR", "XOR", "AND", "NOT", "FETCH_OR", "FETCH_XOR", "FETCH_AND", "FETCH_NOT",
     "ADD", "SUB", "INC", "DEC", "NEG",
     "FETCH_ADD", "FETCH_SUB", "FETCH_INC", "FETCH_DEC", "FETCH_NEG",
-]  # values 1..27 in this order
+    # beyond atomics 1.0 (documented addition):
+    "FETCH_MAX", "FETCH_MIN", "ADD_FETCH", "SUB_FETCH", "INC_FETCH", "DEC_FETCH",
+    "CHECKED_FETCH_ADD", "CHECKED_FETCH_SUB",
+]  # values 1..35 in this order; 1..27 are atomics 1.0's
 OPTYPE_FNAMES = {
     "STORE": "fp_store", "LOAD": "fp_load", "EXCHANGE": "fp_exchange",
     "CMPXCHG_WEAK": "fp_cmpxchg_weak", "CMPXCHG_STRONG": "fp_cmpxchg_strong",
@@ -81,10 +84,13 @@ OPTYPE_FNAMES = {
     "ADD": "fp_add", "SUB": "fp_sub", "INC": "fp_inc", "DEC": "fp_dec", "NEG": "fp_neg",
     "FETCH_ADD": "fp_fetch_add", "FETCH_SUB": "fp_fetch_sub", "FETCH_INC": "fp_fetch_inc",
     "FETCH_DEC": "fp_fetch_dec", "FETCH_NEG": "fp_fetch_neg",
+    "FETCH_MAX": "fp_fetch_max", "FETCH_MIN": "fp_fetch_min", "ADD_FETCH": "fp_add_fetch",
+    "SUB_FETCH": "fp_sub_fetch", "INC_FETCH": "fp_inc_fetch", "DEC_FETCH": "fp_dec_fetch",
+    "CHECKED_FETCH_ADD": "fp_checked_fetch_add", "CHECKED_FETCH_SUB": "fp_checked_fetch_sub",
 }
-VOWEL_OPTYPES = {"EXCHANGE", "OR", "AND", "ADD", "INC"}
+VOWEL_OPTYPES = {"EXCHANGE", "OR", "AND", "ADD", "INC", "ADD_FETCH", "INC_FETCH"}
 
-ALL_OPS = list(range(1, 28))
+ALL_OPS = list(range(1, 36))
 BYTES_OPS = list(range(1, 18))
 
 ATYPE_MSG = "Type parameter 'atype' must be one of [ANY, INTEGRAL, BYTES, INT, UINT]."
@@ -688,7 +694,7 @@ def test_ops_supported(kind, w):
     integral = kind in INTEGRAL_KINDS or kind == "ANY-i"
     expected = ALL_OPS if integral else BYTES_OPS
     assert [int(op) for op in ops] == expected
-    assert len(ops) == (27 if integral else 17)
+    assert len(ops) == (35 if integral else 17)
     assert ops == sorted(ops)
 
 
@@ -697,10 +703,10 @@ def test_ops_supported_is_a_new_list():
     ops = a.ops_supported
     assert a.ops_supported is not ops
     ops.clear()
-    assert len(a.ops_supported) == 27
+    assert len(a.ops_supported) == 35
 
 
-@pytest.mark.parametrize("is_integral, n", [(True, 27), (1, 27), ("x", 27), ([0], 27),
+@pytest.mark.parametrize("is_integral, n", [(True, 35), (1, 35), ("x", 35), ([0], 35),
                                             (False, 17), (0, 17), ("", 17), (None, 17), ([], 17)])
 @pytest.mark.parametrize("is_signed", [True, False])
 def test_any_ops_supported_by_is_integral(is_integral, n, is_signed):
@@ -971,7 +977,7 @@ def test_optype_members():
     assert issubclass(OpType, enum.IntEnum)
     assert [m.name for m in OpType] == OPTYPE_NAMES
     assert [m.value for m in OpType] == ALL_OPS
-    assert len(OpType) == 27
+    assert len(OpType) == 35
 
 
 @pytest.mark.parametrize("value, name", list(enumerate(OPTYPE_NAMES, start=1)))

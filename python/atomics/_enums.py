@@ -29,7 +29,7 @@ class MemoryOrder(enum.IntEnum):
 
 
 class OpType(enum.IntEnum):
-    """Every atomic operation, numbered from 1."""
+    """Every atomic operation, numbered from 1 (1 to 27 as in atomics 1.0)."""
 
     STORE = 1
     LOAD = 2
@@ -58,6 +58,15 @@ class OpType(enum.IntEnum):
     FETCH_INC = 25
     FETCH_DEC = 26
     FETCH_NEG = 27
+    # Beyond atomics 1.0:
+    FETCH_MAX = 28
+    FETCH_MIN = 29
+    ADD_FETCH = 30
+    SUB_FETCH = 31
+    INC_FETCH = 32
+    DEC_FETCH = 33
+    CHECKED_FETCH_ADD = 34
+    CHECKED_FETCH_SUB = 35
 
     @property
     def fname(self) -> str:

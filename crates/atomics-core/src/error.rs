@@ -42,6 +42,11 @@ pub enum Error {
     },
     /// A bit index outside `0..8 * width`.
     BitIndex,
+    /// A checked operation would overflow; the value was left unchanged.
+    Overflow {
+        /// The operation refused.
+        op: OpType,
+    },
     /// wait/notify do not exist for this width (16).
     WaitUnsupported {
         /// The width in bytes.
@@ -75,6 +80,7 @@ impl fmt::Display for Error {
                  requirements for atomic operations on objects with a width of {width}."
             ),
             Error::BitIndex => f.write_str("'index' value out of range."),
+            Error::Overflow { op } => write!(f, "{} would overflow; the value is unchanged.", op.name()),
             Error::WaitUnsupported { width } => {
                 write!(f, "wait and notify are not supported on objects with a width of {width}.")
             }

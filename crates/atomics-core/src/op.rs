@@ -14,9 +14,9 @@ macro_rules! op_types {
 
         impl OpType {
             /// Every operation, by ascending value.
-            pub const ALL: [OpType; 27] = [$(OpType::$variant,)*];
+            pub const ALL: [OpType; 35] = [$(OpType::$variant,)*];
 
-            /// The operation whose value is `value` (1 to 27).
+            /// The operation whose value is `value` (1 to 35).
             pub const fn from_value(value: i64) -> Option<OpType> {
                 match value {
                     $($value => Some(OpType::$variant),)*
@@ -89,10 +89,26 @@ op_types! {
     FetchDec = 26, "FETCH_DEC";
     /// Two's complement negation, returning the previous value.
     FetchNeg = 27, "FETCH_NEG";
+    /// Maximum with the operand (signed or unsigned), returning the previous value.
+    FetchMax = 28, "FETCH_MAX";
+    /// Minimum with the operand (signed or unsigned), returning the previous value.
+    FetchMin = 29, "FETCH_MIN";
+    /// Wrapping addition, returning the new value.
+    AddFetch = 30, "ADD_FETCH";
+    /// Wrapping subtraction, returning the new value.
+    SubFetch = 31, "SUB_FETCH";
+    /// Wrapping increment, returning the new value.
+    IncFetch = 32, "INC_FETCH";
+    /// Wrapping decrement, returning the new value.
+    DecFetch = 33, "DEC_FETCH";
+    /// Addition that refuses to overflow (the value stays), returning the previous value.
+    CheckedFetchAdd = 34, "CHECKED_FETCH_ADD";
+    /// Subtraction that refuses to overflow (the value stays), returning the previous value.
+    CheckedFetchSub = 35, "CHECKED_FETCH_SUB";
 }
 
 impl OpType {
-    /// The value of this operation (1 to 27).
+    /// The value of this operation (1 to 35; 1 to 27 are those of `atomics` 1.0).
     pub const fn value(self) -> u8 {
         self as u8
     }
@@ -142,13 +158,13 @@ mod tests {
             assert_eq!(OpType::from_value(i as i64 + 1), Some(op));
         }
         assert_eq!(OpType::from_value(0), None);
-        assert_eq!(OpType::from_value(28), None);
+        assert_eq!(OpType::from_value(36), None);
     }
 
     #[test]
     fn support_table_matches_atomics_1_0_for_native_widths() {
         for width in [Width::W1, Width::W2, Width::W4, Width::W8] {
-            assert_eq!(supported_ops(width, false, true).count(), 27);
+            assert_eq!(supported_ops(width, false, true).count(), 35);
             assert_eq!(supported_ops(width, false, false).count(), 17);
             let read_only: Vec<_> = supported_ops(width, true, true).collect();
             assert_eq!(read_only, [OpType::Load, OpType::BitTest]);
@@ -158,7 +174,7 @@ mod tests {
     #[test]
     fn sixteen_bytes_are_all_or_nothing() {
         let n = supported_ops(Width::W16, false, true).count();
-        assert_eq!(n, if Width::W16.is_lock_free() { 27 } else { 0 });
+        assert_eq!(n, if Width::W16.is_lock_free() { 35 } else { 0 });
         let r = supported_ops(Width::W16, true, true).count();
         assert_eq!(r, if Width::W16.has_read_only_load() { 2 } else { 0 });
     }

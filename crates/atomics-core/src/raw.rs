@@ -61,6 +61,9 @@ pub(crate) trait Word {
     ) -> Result<u128, u128>;
     /// Applies `rmw` with `operand`, returning the previous value.
     unsafe fn fetch(ptr: *mut u8, rmw: Rmw, operand: u128, order: MemoryOrder) -> u128;
+    /// Replaces the value `v` by `f(v)` in a CAS loop until that succeeds (`Ok(previous)`) or
+    /// `f` refuses (`Err(current)`, nothing written).
+    unsafe fn update(ptr: *mut u8, order: MemoryOrder, f: impl FnMut(u128) -> Option<u128>) -> Result<u128, u128>;
 }
 
 macro_rules! native_word {
@@ -134,6 +137,20 @@ macro_rules! native_word {
                 };
                 u128::from(previous)
             }
+
+            unsafe fn update(
+                ptr: *mut u8,
+                order: MemoryOrder,
+                mut f: impl FnMut(u128) -> Option<u128>,
+            ) -> Result<u128, u128> {
+                // SAFETY: forwarded from the caller.
+                let atomic = unsafe { Self::atomic(ptr) };
+                let load = order.cas_loop_load_order().ordering();
+                atomic
+                    .fetch_update(order.ordering(), load, |x| f(u128::from(x)).map(|new| new as $int))
+                    .map(u128::from)
+                    .map_err(u128::from)
+            }
         }
     };
 }
@@ -190,13 +207,21 @@ impl Word for Word16 {
         unsafe { arch::cas16(ptr, expected, desired) }
     }
 
-    unsafe fn fetch(ptr: *mut u8, rmw: Rmw, operand: u128, _order: MemoryOrder) -> u128 {
+    unsafe fn fetch(ptr: *mut u8, rmw: Rmw, operand: u128, order: MemoryOrder) -> u128 {
+        // SAFETY: forwarded from the caller.
+        match unsafe { Self::update(ptr, order, |current| Some(rmw.apply(current, operand))) } {
+            Ok(previous) | Err(previous) => previous,
+        }
+    }
+
+    unsafe fn update(ptr: *mut u8, _order: MemoryOrder, mut f: impl FnMut(u128) -> Option<u128>) -> Result<u128, u128> {
         // SAFETY: forwarded from the caller.
         let mut current = unsafe { Self::read(ptr) };
         loop {
+            let Some(new) = f(current) else { return Err(current) };
             // SAFETY: forwarded from the caller.
-            match unsafe { arch::cas16(ptr, current, rmw.apply(current, operand)) } {
-                Ok(previous) => return previous,
+            match unsafe { arch::cas16(ptr, current, new) } {
+                Ok(previous) => return Ok(previous),
                 Err(actual) => current = actual,
             }
         }

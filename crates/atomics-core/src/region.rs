@@ -162,13 +162,75 @@ impl Region {
             OpType::BitTestCompl => (Rmw::Xor, operand),
             OpType::BitTestSet => (Rmw::Or, operand),
             OpType::BitTestReset => (Rmw::And, !operand),
-            OpType::Store | OpType::Load | OpType::BitTest | OpType::CmpxchgWeak | OpType::CmpxchgStrong => {
-                unreachable!("{} is not a read-modify-write", op.name())
+            OpType::Store
+            | OpType::Load
+            | OpType::BitTest
+            | OpType::CmpxchgWeak
+            | OpType::CmpxchgStrong
+            | OpType::FetchMax
+            | OpType::FetchMin
+            | OpType::AddFetch
+            | OpType::SubFetch
+            | OpType::IncFetch
+            | OpType::DecFetch
+            | OpType::CheckedFetchAdd
+            | OpType::CheckedFetchSub => {
+                unreachable!("{} is not a plain read-modify-write (see `arithmetic`)", op.name())
             }
         };
         let operand = operand & self.width.mask();
         // SAFETY: the region is writable (checked) and valid (promised to `new`).
         Ok(unsafe { by_width!(self, fetch_word(self.ptr, rmw, operand, order)) })
+    }
+
+    /// The arithmetic beyond `atomics` 1.0, which depends on signedness: `FetchMax` and
+    /// `FetchMin` (previous value), `AddFetch`, `SubFetch`, `IncFetch`, `DecFetch` (new value),
+    /// and `CheckedFetchAdd`/`CheckedFetchSub` (previous value), which refuse with
+    /// [`Error::Overflow`], writing nothing, when the result would not fit.
+    pub fn arithmetic(&self, op: OpType, operand: u128, order: MemoryOrder, signed: bool) -> Result<u128, Error> {
+        self.check_supported(op)?;
+        let (width, mask) = (self.width, self.width.mask());
+        let operand = operand & mask;
+        let new_value = |previous: u128, add: bool, by: u128| {
+            if add {
+                previous.wrapping_add(by) & mask
+            } else {
+                previous.wrapping_sub(by) & mask
+            }
+        };
+        let update = |f: &dyn Fn(u128) -> Option<u128>| {
+            // SAFETY: the region is writable (checked above) and valid (promised to `new`).
+            unsafe { by_width!(self, update_word(self.ptr, order, f)) }
+        };
+        match op {
+            OpType::AddFetch | OpType::SubFetch | OpType::IncFetch | OpType::DecFetch => {
+                let (fetch, add, by) = match op {
+                    OpType::AddFetch => (OpType::FetchAdd, true, operand),
+                    OpType::SubFetch => (OpType::FetchSub, false, operand),
+                    OpType::IncFetch => (OpType::FetchInc, true, 1),
+                    _ => (OpType::FetchDec, false, 1),
+                };
+                Ok(new_value(self.read_modify_write(fetch, operand, order)?, add, by))
+            }
+            OpType::FetchMax | OpType::FetchMin => {
+                let max = op == OpType::FetchMax;
+                let pick = |current: u128| {
+                    let greater = if signed {
+                        sign_extend(operand, width) > sign_extend(current, width)
+                    } else {
+                        operand > current
+                    };
+                    Some(if greater == max { operand } else { current })
+                };
+                Ok(update(&pick).unwrap_or_else(|current| current))
+            }
+            OpType::CheckedFetchAdd | OpType::CheckedFetchSub => {
+                let add = op == OpType::CheckedFetchAdd;
+                let checked = |current: u128| checked_arithmetic(current, operand, add, signed, width);
+                update(&checked).map_err(|_| Error::Overflow { op })
+            }
+            other => unreachable!("{} is not signed arithmetic", other.name()),
+        }
     }
 
     /// Complements (`BitTestCompl`), sets (`BitTestSet`) or clears (`BitTestReset`) bit
@@ -302,6 +364,35 @@ unsafe fn compare_exchange_word<W: Word>(
 }
 
 #[inline(always)]
+unsafe fn update_word<W: Word>(
+    ptr: *mut u8,
+    order: MemoryOrder,
+    f: &dyn Fn(u128) -> Option<u128>,
+) -> Result<u128, u128> {
+    // SAFETY: forwarded from the caller.
+    unsafe { W::update(ptr, order, f) }
+}
+
+/// `bits` of `width` as a two's complement integer.
+fn sign_extend(bits: u128, width: Width) -> i128 {
+    let shift = 128 - width.bits();
+    ((bits << shift) as i128) >> shift
+}
+
+/// `current ± operand` if it fits `width` (signed or not), else `None`.
+fn checked_arithmetic(current: u128, operand: u128, add: bool, signed: bool, width: Width) -> Option<u128> {
+    if signed {
+        let (a, b) = (sign_extend(current, width), sign_extend(operand, width));
+        let result = if add { a.checked_add(b)? } else { a.checked_sub(b)? };
+        let bits = width.bits();
+        let fits = bits == 128 || (-(1i128 << (bits - 1))..(1i128 << (bits - 1))).contains(&result);
+        fits.then_some(result as u128 & width.mask())
+    } else {
+        let result = if add { current.checked_add(operand)? } else { current.checked_sub(operand)? };
+        (result <= width.mask()).then_some(result)
+    }
+}
+
 unsafe fn fetch_word<W: Word>(ptr: *mut u8, rmw: Rmw, operand: u128, order: MemoryOrder) -> u128 {
     // SAFETY: forwarded from the caller.
     unsafe { W::fetch(ptr, rmw, operand, order) }

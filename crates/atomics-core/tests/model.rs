@@ -46,8 +46,10 @@ fn model(op: OpType, old: u128, operand: u128, mask: u128) -> u128 {
 
 #[test]
 fn read_modify_writes_match_the_model() {
-    let rmw_ops: Vec<OpType> =
-        OpType::ALL.into_iter().filter(|op| op.value() >= OpType::Or.value() || *op == OpType::Exchange).collect();
+    let rmw_ops: Vec<OpType> = OpType::ALL
+        .into_iter()
+        .filter(|op| (OpType::Or.value()..=OpType::FetchNeg.value()).contains(&op.value()) || *op == OpType::Exchange)
+        .collect();
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     for width in widths() {
         let mut cell = Cell([0; 16]);
@@ -206,5 +208,80 @@ fn threads_count_exactly() {
             }
         });
         assert_eq!(region.load(MemoryOrder::SeqCst).unwrap(), THREADS as u128 * PER_THREAD);
+    }
+}
+
+fn sext(bits: u128, width: Width) -> i128 {
+    let shift = 128 - width.bits();
+    ((bits << shift) as i128) >> shift
+}
+
+#[test]
+fn signed_and_unsigned_arithmetic_match_the_model() {
+    let mut rng = Rng(42);
+    for width in widths() {
+        let mut cell = Cell([0; 16]);
+        // SAFETY: `cell` outlives the region and is only accessed through it.
+        let region = unsafe { Region::new(cell.0.as_mut_ptr(), width.bytes(), false) }.unwrap();
+        let mask = width.mask();
+        let (min, max) = (-(1i128 << (width.bits() - 1).min(126)), (1i128 << (width.bits() - 1).min(126)) - 1);
+        for round in 0..3000 {
+            let signed = round % 2 == 0;
+            // Values near the limits half of the time, so that overflow is exercised.
+            let near = |rng: &mut Rng| match rng.next() % 4 {
+                0 => rng.value(mask),
+                1 => rng.next() as u128 % 4,
+                2 => mask.wrapping_sub(rng.next() as u128 % 4) & mask,
+                _ => (mask >> 1).wrapping_add(rng.next() as u128 % 4).wrapping_sub(2) & mask,
+            };
+            let (start, operand) = (near(&mut rng), near(&mut rng));
+            let order = MemoryOrder::ALL[(rng.next() % 5) as usize];
+            for op in [
+                OpType::FetchMax,
+                OpType::FetchMin,
+                OpType::AddFetch,
+                OpType::SubFetch,
+                OpType::IncFetch,
+                OpType::DecFetch,
+                OpType::CheckedFetchAdd,
+                OpType::CheckedFetchSub,
+            ] {
+                region.store(start, MemoryOrder::SeqCst).unwrap();
+                let got = region.arithmetic(op, operand, order, signed);
+                // Unsigned 16-byte values do not fit i128: the checked model below uses u128 then.
+                let (a, b) =
+                    if signed { (sext(start, width), sext(operand, width)) } else { (start as i128, operand as i128) };
+                let wide = |v: i128| v as u128 & mask;
+                let (expected_result, expected_memory) = match op {
+                    OpType::FetchMax | OpType::FetchMin => {
+                        let greater = if signed { b > a } else { operand > start };
+                        (
+                            Ok(start),
+                            if greater == (op == OpType::FetchMax) && operand != start { operand } else { start },
+                        )
+                    }
+                    OpType::AddFetch => (Ok(start.wrapping_add(operand) & mask), start.wrapping_add(operand) & mask),
+                    OpType::SubFetch => (Ok(start.wrapping_sub(operand) & mask), start.wrapping_sub(operand) & mask),
+                    OpType::IncFetch => (Ok(start.wrapping_add(1) & mask), start.wrapping_add(1) & mask),
+                    OpType::DecFetch => (Ok(start.wrapping_sub(1) & mask), start.wrapping_sub(1) & mask),
+                    _ => {
+                        let add = op == OpType::CheckedFetchAdd;
+                        let result = if signed {
+                            let exact = if add { a.checked_add(b) } else { a.checked_sub(b) };
+                            exact.filter(|v| width == Width::W16 || (min..=max).contains(v)).map(wide)
+                        } else {
+                            let exact = if add { start.checked_add(operand) } else { start.checked_sub(operand) };
+                            exact.filter(|v| *v <= mask)
+                        };
+                        match result {
+                            Some(new) => (Ok(start), new),
+                            None => (Err(Error::Overflow { op }), start),
+                        }
+                    }
+                };
+                assert_eq!(got, expected_result, "{op:?} width {width:?} signed {signed} {start:#x} {operand:#x}");
+                assert_eq!(region.load(MemoryOrder::SeqCst).unwrap(), expected_memory, "{op:?} {width:?}");
+            }
+        }
     }
 }

@@ -196,6 +196,40 @@ impl<V: Values> Family<'_, V> {
         }
     }
 
+    /// The signed-aware arithmetic (`fetch_max`, `add_fetch`, `checked_fetch_add`, ...); the
+    /// previous or new value as `Region::arithmetic` says.
+    pub(crate) fn arithmetic(&self, py: Python<'_>, op: OpType, args: RmwArgs<'_, '_>) -> PyResult<u128> {
+        let operand = match args.operand {
+            Some(obj) => self.parse(obj, args.name, false)?,
+            None => 0,
+        };
+        let order = memory_order(args.order, "order")?;
+        let outcome = self.handle.enter()?.arithmetic(op, operand, order, self.handle.signed);
+        outcome.map_err(refused(py))
+    }
+
+    /// `update(fn)`: replaces the value `v` by `fn(v)` with a compare-exchange, calling `fn`
+    /// again whenever another writer got there first; returns `(old, new)`.
+    pub(crate) fn update<'py>(
+        &self,
+        py: Python<'py>,
+        f: &Bound<'py, PyAny>,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+        let outcome = self.handle.enter()?.load(atomics_core::MemoryOrder::SeqCst);
+        let mut current = outcome.map_err(refused(py))?;
+        loop {
+            let old = self.build(py, current)?;
+            let new = f.call1((&old,))?; // Python code: no region is held here
+            let bits = self.parse(&new, "fn result", false)?;
+            let (s, fail) = (atomics_core::MemoryOrder::SeqCst, atomics_core::MemoryOrder::SeqCst);
+            let outcome = self.handle.enter()?.compare_exchange(OpType::CmpxchgWeak, current, bits, s, fail);
+            match outcome.map_err(refused(py))? {
+                Ok(_) => return Ok((old, new)),
+                Err(found) => current = found,
+            }
+        }
+    }
+
     /// `cmpxchg_weak` / `cmpxchg_strong`; `names` are the order parameters' names.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn cmpxchg(

@@ -227,6 +227,21 @@ fn fetch<'py, V: Values>(
     family.build(py, previous)
 }
 
+/// Signed-aware arithmetic returning a value (previous or new, per operation).
+#[inline(always)]
+fn arith<'py, V: Values>(
+    py: Python<'py>,
+    h: &Handle,
+    op: OpType,
+    a: &Args<'_, 'py>,
+    operand: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let family = h.values::<V>();
+    let (value, order) = if operand { (Some(given(&a[0])?), optional(&a[1])) } else { (None, optional(&a[0])) };
+    let result = family.arithmetic(py, op, RmwArgs { operand: value, order, name: "value" })?;
+    family.build(py, result)
+}
+
 #[inline(always)]
 fn bit<'py>(py: Python<'py>, h: &Handle, op: OpType, a: &Args<'_, 'py>) -> PyResult<Bound<'py, PyAny>> {
     let set = h.bit_op(py, op, given(&a[0])?, optional(&a[1]))?;
@@ -283,6 +298,30 @@ method!(bin_fetch_and, "bin_fetch_and", VALUE_ORDER, 1, |py, h, a, V| fetch::<V>
     Some("value")
 ));
 method!(bin_fetch_not, "bin_fetch_not", ORDER, 0, |py, h, a, V| fetch::<V>(py, h, OpType::FetchNot, a, None));
+method!(fetch_max, "fetch_max", VALUE_ORDER, 1, |py, h, a, V| arith::<V>(py, h, OpType::FetchMax, a, true));
+method!(fetch_min, "fetch_min", VALUE_ORDER, 1, |py, h, a, V| arith::<V>(py, h, OpType::FetchMin, a, true));
+method!(add_fetch, "add_fetch", VALUE_ORDER, 1, |py, h, a, V| arith::<V>(py, h, OpType::AddFetch, a, true));
+method!(sub_fetch, "sub_fetch", VALUE_ORDER, 1, |py, h, a, V| arith::<V>(py, h, OpType::SubFetch, a, true));
+method!(inc_fetch, "inc_fetch", ORDER, 0, |py, h, a, V| arith::<V>(py, h, OpType::IncFetch, a, false));
+method!(dec_fetch, "dec_fetch", ORDER, 0, |py, h, a, V| arith::<V>(py, h, OpType::DecFetch, a, false));
+method!(checked_fetch_add, "checked_fetch_add", VALUE_ORDER, 1, |py, h, a, V| arith::<V>(
+    py,
+    h,
+    OpType::CheckedFetchAdd,
+    a,
+    true
+));
+method!(checked_fetch_sub, "checked_fetch_sub", VALUE_ORDER, 1, |py, h, a, V| arith::<V>(
+    py,
+    h,
+    OpType::CheckedFetchSub,
+    a,
+    true
+));
+method!(update, "update", &["fn"], 1, |py, h, a, V| {
+    let (old, new) = h.values::<V>().update(py, given(&a[0])?)?;
+    Ok(pyo3::types::PyTuple::new(py, [old, new])?.into_any())
+});
 method!(wait, "wait", &["old", "timeout"], 1, |py, h, a, V| {
     let changed = h.values::<V>().wait(py, given(&a[0])?, optional(&a[1]))?;
     Ok(pyo3::types::PyBool::new(py, changed).to_owned().into_any())
@@ -336,6 +375,7 @@ fn operations<V: Values>(arithmetic: bool) -> Vec<(&'static CStr, Function, &'st
         (c"bin_fetch_not", bin_fetch_not::<V>, c"bin_fetch_not(order=SEQ_CST)\n--\n\nComplements every bit, returning the previous value."),
         (c"wait", wait::<V>, c"wait(old, timeout=None)\n--\n\nBlocks while the value equals `old`: returns True once it differs (after a notify_one/notify_all\nfrom any thread or process), False if `timeout` seconds pass first. Releases the GIL while\nblocked; Ctrl-C interrupts it. Widths 1, 2, 4 and 8."),
         (c"notify_one", notify_one::<V>, c"notify_one()\n--\n\nWakes one thread or process blocked in wait() on this memory."),
+        (c"update", update::<V>, c"update(fn)\n--\n\nReplaces the value v by fn(v) atomically (a compare-exchange loop that calls fn again\nwhenever another writer got there first); returns (old, new)."),
         (c"notify_all", notify_all::<V>, c"notify_all()\n--\n\nWakes every thread and process blocked in wait() on this memory."),
     ];
     if arithmetic {
@@ -362,6 +402,14 @@ fn operations<V: Values>(arithmetic: bool) -> Vec<(&'static CStr, Function, &'st
                 c"fetch_dec(order=SEQ_CST)\n--\n\nSubtracts 1, returning the previous value.",
             ),
             (c"fetch_neg", fetch_neg::<V>, c"fetch_neg(order=SEQ_CST)\n--\n\nNegates, returning the previous value."),
+            (c"fetch_max", fetch_max::<V>, c"fetch_max(value, order=SEQ_CST)\n--\n\nStores max(current, value), returning the previous value."),
+            (c"fetch_min", fetch_min::<V>, c"fetch_min(value, order=SEQ_CST)\n--\n\nStores min(current, value), returning the previous value."),
+            (c"add_fetch", add_fetch::<V>, c"add_fetch(value, order=SEQ_CST)\n--\n\nAdds `value`, wrapping around, returning the new value."),
+            (c"sub_fetch", sub_fetch::<V>, c"sub_fetch(value, order=SEQ_CST)\n--\n\nSubtracts `value`, wrapping around, returning the new value."),
+            (c"inc_fetch", inc_fetch::<V>, c"inc_fetch(order=SEQ_CST)\n--\n\nAdds 1, wrapping around, returning the new value."),
+            (c"dec_fetch", dec_fetch::<V>, c"dec_fetch(order=SEQ_CST)\n--\n\nSubtracts 1, wrapping around, returning the new value."),
+            (c"checked_fetch_add", checked_fetch_add::<V>, c"checked_fetch_add(value, order=SEQ_CST)\n--\n\nAdds `value`, returning the previous value; raises OverflowError, leaving the value\nunchanged, if the sum does not fit."),
+            (c"checked_fetch_sub", checked_fetch_sub::<V>, c"checked_fetch_sub(value, order=SEQ_CST)\n--\n\nSubtracts `value`, returning the previous value; raises OverflowError, leaving the\nvalue unchanged, if the difference does not fit."),
         ]);
     }
     ops
