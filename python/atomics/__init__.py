@@ -4,7 +4,7 @@ A drop-in successor of atomics 1.0 with a Rust core: every operation is one nati
 performing one hardware atomic.
 """
 
-from ._atypes import ANY, BYTES, INT, INTEGRAL, UINT
+from ._atypes import ANY, BYTES, FLOAT, INT, INTEGRAL, UINT
 from ._enums import MemoryOrder, OpType
 from ._native import Alignment, CmpxchgResult
 from . import base, ctx, exc, shared, view
@@ -14,7 +14,7 @@ __all__ = ["atomic", "atomicview", "ANY", "INTEGRAL", "BYTES", "INT", "UINT", "A
 
 __version__ = "2.0.0"
 
-_ATYPE_ERROR = "Type parameter 'atype' must be one of [ANY, INTEGRAL, BYTES, INT, UINT]."
+_ATYPE_ERROR = "Type parameter 'atype' must be one of [ANY, INTEGRAL, BYTES, INT, UINT]."  # (or FLOAT)
 
 # atype -> (atomic class, view context class, whether extra keywords are passed on; atomics
 # 1.0 ignores them for INT, UINT and BYTES).
@@ -24,6 +24,7 @@ _CLASSES = (
     (BYTES, base.AtomicBytes, ctx.AtomicBytesViewContext, False),
     (INTEGRAL, base.AtomicIntegral, ctx.AtomicIntegralViewContext, True),
     (ANY, base.Atomic, ctx.AtomicViewContext, True),
+    (FLOAT, base.AtomicFloat, ctx.AtomicFloatViewContext, False),
 )
 
 
@@ -37,9 +38,9 @@ def _classes(atype):
 def atomic(width, atype, *, shared=False, **kwargs):
     """A new atomic of ``width`` bytes over zeroed memory.
 
-    ``atype`` is one of ``INT``, ``UINT``, ``BYTES`` (extra keywords ignored, as in atomics
-    1.0), ``INTEGRAL`` (needs ``is_signed=``) or ``ANY`` (needs ``is_integral=`` and
-    ``is_signed=``).
+    ``atype`` is one of ``INT``, ``UINT``, ``BYTES``, ``FLOAT`` (widths 4 and 8; extra keywords
+    ignored, as in atomics 1.0), ``INTEGRAL`` (needs ``is_signed=``) or ``ANY`` (needs
+    ``is_integral=`` and ``is_signed=``).
 
     With ``shared=True`` the memory is a new named shared-memory segment: the object pickles
     by reference, so child processes given it (under fork, spawn or forkserver) operate on

@@ -3,6 +3,7 @@
 
     ANY
     ├── BYTES
+    ├── FLOAT      (beyond atomics 1.0)
     └── INTEGRAL
         ├── INT
         └── UINT
@@ -37,5 +38,11 @@ class INT(INTEGRAL):
 
 class UINT(INTEGRAL):
     """Unsigned integer atomics."""
+
+    __slots__ = ()
+
+
+class FLOAT(ANY):
+    """Atomics whose value is an IEEE float of 4 or 8 bytes (beyond atomics 1.0)."""
 
     __slots__ = ()

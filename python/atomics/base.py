@@ -1,9 +1,10 @@
 """Atomic objects over private memory (zero-initialised, freed with the last object that
 uses it). Build them with ``atomics.atomic(width, atype)``."""
 
-from ._atypes import ANY, BYTES, INT, INTEGRAL, UINT
+from ._atypes import ANY, BYTES, FLOAT, INT, INTEGRAL, UINT
 from ._native import AtomicBase as _AtomicBase
 from ._native import AtomicBytesBase as _AtomicBytesBase
+from ._native import AtomicFloatBase as _AtomicFloatBase
 from ._native import AtomicIntegralBase as _AtomicIntegralBase
 from ._native import install_operations as _install_operations
 
@@ -29,6 +30,13 @@ class AtomicBytes(_AtomicBytesBase, Atomic, BYTES):
         self._init_owned(width, False, False)
 
 
+class AtomicFloat(_AtomicFloatBase, Atomic, FLOAT):
+    """An atomic IEEE float of 4 (f32) or 8 (f64) bytes."""
+
+    def __init__(self, *, width):
+        self._init_owned(width, False, False)
+
+
 class AtomicInt(AtomicIntegral, INT):
     """A signed integer atomic."""
 
@@ -44,6 +52,6 @@ class AtomicUint(AtomicIntegral, UINT):
 
 
 # Each class gets descriptors of its own, so that CPython specializes calls on its instances.
-for _cls in (AtomicIntegral, AtomicBytes, AtomicInt, AtomicUint):
+for _cls in (AtomicIntegral, AtomicBytes, AtomicFloat, AtomicInt, AtomicUint):
     _install_operations(_cls)
 del _cls

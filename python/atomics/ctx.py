@@ -6,7 +6,7 @@ the context itself while open, never releases it for the others.
 """
 
 from ._native import AtomicCore
-from .view import AtomicBytesView, AtomicIntegralView, AtomicIntView, AtomicUintView, AtomicView
+from .view import AtomicBytesView, AtomicFloatView, AtomicIntegralView, AtomicIntView, AtomicUintView, AtomicView
 
 
 class AtomicViewContext:
@@ -59,6 +59,15 @@ class AtomicBytesViewContext(AtomicViewContext):
     """The context of an ``AtomicBytesView``."""
 
     _view_class = AtomicBytesView
+
+    def __init__(self, *, buffer):
+        self._init(buffer, False, False)
+
+
+class AtomicFloatViewContext(AtomicViewContext):
+    """The context of an ``AtomicFloatView``."""
+
+    _view_class = AtomicFloatView
 
     def __init__(self, *, buffer):
         self._init(buffer, False, False)

@@ -23,7 +23,7 @@ import atexit
 import weakref
 
 from . import _native
-from ._atypes import ANY, BYTES, INT, INTEGRAL, UINT
+from ._atypes import ANY, BYTES, FLOAT, INT, INTEGRAL, UINT
 from ._native import SharedSegment
 
 __all__ = ["SharedSegment", "attach", "layout"]
@@ -59,6 +59,8 @@ def _flags(atype, kwargs):
         return base.AtomicUint, True, False
     if atype is BYTES:
         return base.AtomicBytes, False, False
+    if atype is FLOAT:
+        return base.AtomicFloat, False, False
     if atype is INTEGRAL:
         return base.AtomicIntegral, True, kwargs["is_signed"]
     if atype is ANY:
@@ -87,7 +89,7 @@ of this segment, of type ``atype`` (as for ``atomics.atomic``)."""
 SharedSegment.atomic = _atomic
 
 
-_KINDS = {"INT": INT, "UINT": UINT, "BYTES": BYTES}
+_KINDS = {"INT": INT, "UINT": UINT, "BYTES": BYTES, "FLOAT": FLOAT}
 
 
 def attach(name, width=None, atype=None):

@@ -1,9 +1,10 @@
 """Atomic views over the buffer of another object. Made by entering a context from
 ``atomics.atomicview(buffer, atype)``; they operate on the buffer until the context exits."""
 
-from ._atypes import ANY, BYTES, INT, INTEGRAL, UINT
+from ._atypes import ANY, BYTES, FLOAT, INT, INTEGRAL, UINT
 from ._native import AtomicBase as _AtomicBase
 from ._native import AtomicBytesBase as _AtomicBytesBase
+from ._native import AtomicFloatBase as _AtomicFloatBase
 from ._native import AtomicIntegralBase as _AtomicIntegralBase
 from ._native import install_operations as _install_operations
 
@@ -23,6 +24,10 @@ class AtomicBytesView(_AtomicBytesBase, AtomicView, BYTES):
     """A view whose value is ``bytes``."""
 
 
+class AtomicFloatView(_AtomicFloatBase, AtomicView, FLOAT):
+    """A view whose value is an IEEE float of 4 or 8 bytes."""
+
+
 class AtomicIntView(AtomicIntegralView, INT):
     """A signed integer view."""
 
@@ -32,6 +37,6 @@ class AtomicUintView(AtomicIntegralView, UINT):
 
 
 # Each class gets descriptors of its own, so that CPython specializes calls on its instances.
-for _cls in (AtomicIntegralView, AtomicBytesView, AtomicIntView, AtomicUintView):
+for _cls in (AtomicIntegralView, AtomicBytesView, AtomicFloatView, AtomicIntView, AtomicUintView):
     _install_operations(_cls)
 del _cls

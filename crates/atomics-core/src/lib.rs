@@ -12,7 +12,7 @@ pub mod wait;
 mod width;
 
 pub use error::Error;
-pub use op::{supported_ops, OpType};
+pub use op::{supported_ops, Arithmetic, OpType};
 pub use order::{check_fail_order, check_order, MemoryOrder};
 pub use region::Region;
 pub use wait::WaitOutcome;

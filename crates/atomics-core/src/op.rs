@@ -107,6 +107,48 @@ op_types! {
     CheckedFetchSub = 35, "CHECKED_FETCH_SUB";
 }
 
+/// What arithmetic a region's value admits, which decides the operations it has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Arithmetic {
+    /// Raw bits (bytes, `ANY`): no arithmetic.
+    None,
+    /// Integers: every operation.
+    Integer,
+    /// IEEE floats of 4 or 8 bytes: load, store, exchange, compare-exchange (bitwise) and
+    /// `FETCH_ADD`, `FETCH_SUB`, `FETCH_MAX`, `FETCH_MIN`.
+    Float,
+}
+
+impl Arithmetic {
+    /// Whether `op` exists for values of this kind.
+    pub const fn has(self, op: OpType) -> bool {
+        match self {
+            Arithmetic::Integer => true,
+            Arithmetic::None => !op.is_arithmetic(),
+            Arithmetic::Float => matches!(
+                op,
+                OpType::Store
+                    | OpType::Load
+                    | OpType::Exchange
+                    | OpType::CmpxchgWeak
+                    | OpType::CmpxchgStrong
+                    | OpType::FetchAdd
+                    | OpType::FetchSub
+                    | OpType::FetchMax
+                    | OpType::FetchMin
+            ),
+        }
+    }
+
+    /// Whether values of this kind exist at `width` (floats: 4 and 8 bytes).
+    pub const fn has_width(self, width: Width) -> bool {
+        match self {
+            Arithmetic::Float => matches!(width, Width::W4 | Width::W8),
+            _ => true,
+        }
+    }
+}
+
 impl OpType {
     /// The value of this operation (1 to 35; 1 to 27 are those of `atomics` 1.0).
     pub const fn value(self) -> u8 {
@@ -125,13 +167,13 @@ impl OpType {
     }
 
     /// Whether this operation exists for a region of `width` that is `readonly` or not,
-    /// holding an integer (`integral`) or raw bytes.
+    /// holding values of the given `arithmetic`.
     ///
     /// A read-only region allows only operations that never write, and only where the
     /// hardware can read it without writing: a 16-byte load must be a true 16-byte load, not
     /// a compare-exchange.
-    pub fn is_supported(self, width: Width, readonly: bool, integral: bool) -> bool {
-        if self.is_arithmetic() && !integral {
+    pub fn is_supported(self, width: Width, readonly: bool, arithmetic: Arithmetic) -> bool {
+        if !arithmetic.has(self) || !arithmetic.has_width(width) {
             return false;
         }
         if readonly {
@@ -143,8 +185,8 @@ impl OpType {
 }
 
 /// The operations that exist for a region, by ascending value (`ops_supported` in Python).
-pub fn supported_ops(width: Width, readonly: bool, integral: bool) -> impl Iterator<Item = OpType> {
-    OpType::ALL.into_iter().filter(move |op| op.is_supported(width, readonly, integral))
+pub fn supported_ops(width: Width, readonly: bool, arithmetic: Arithmetic) -> impl Iterator<Item = OpType> {
+    OpType::ALL.into_iter().filter(move |op| op.is_supported(width, readonly, arithmetic))
 }
 
 #[cfg(test)]
@@ -164,18 +206,28 @@ mod tests {
     #[test]
     fn support_table_matches_atomics_1_0_for_native_widths() {
         for width in [Width::W1, Width::W2, Width::W4, Width::W8] {
-            assert_eq!(supported_ops(width, false, true).count(), 35);
-            assert_eq!(supported_ops(width, false, false).count(), 17);
-            let read_only: Vec<_> = supported_ops(width, true, true).collect();
+            assert_eq!(supported_ops(width, false, Arithmetic::Integer).count(), 35);
+            assert_eq!(supported_ops(width, false, Arithmetic::None).count(), 17);
+            let read_only: Vec<_> = supported_ops(width, true, Arithmetic::Integer).collect();
             assert_eq!(read_only, [OpType::Load, OpType::BitTest]);
         }
     }
 
     #[test]
+    fn floats_have_nine_operations_at_four_and_eight_bytes() {
+        for width in Width::ALL {
+            let n = supported_ops(width, false, Arithmetic::Float).count();
+            assert_eq!(n, if matches!(width, Width::W4 | Width::W8) { 9 } else { 0 });
+        }
+        let read_only: Vec<_> = supported_ops(Width::W8, true, Arithmetic::Float).collect();
+        assert_eq!(read_only, [OpType::Load]);
+    }
+
+    #[test]
     fn sixteen_bytes_are_all_or_nothing() {
-        let n = supported_ops(Width::W16, false, true).count();
+        let n = supported_ops(Width::W16, false, Arithmetic::Integer).count();
         assert_eq!(n, if Width::W16.is_lock_free() { 35 } else { 0 });
-        let r = supported_ops(Width::W16, true, true).count();
+        let r = supported_ops(Width::W16, true, Arithmetic::Integer).count();
         assert_eq!(r, if Width::W16.has_read_only_load() { 2 } else { 0 });
     }
 }

@@ -233,6 +233,43 @@ impl Region {
         }
     }
 
+    /// Float arithmetic on a region of 4 (`f32`) or 8 (`f64`) bytes: `FetchAdd`, `FetchSub`,
+    /// `FetchMax`, `FetchMin` with the float whose bits are `operand`, as one CAS loop;
+    /// returns the previous bits. Max and min follow IEEE 754 `maxNum`/`minNum` (Rust's
+    /// `f64::max`): a NaN operand leaves the value, a NaN value is replaced.
+    pub fn float_arithmetic(&self, op: OpType, operand: u128, order: MemoryOrder) -> Result<u128, Error> {
+        self.check_supported(op)?;
+        let unsupported = Error::UnsupportedOperation { op, width: self.width.bytes(), readonly: self.readonly };
+        let apply = |a: f64, b: f64| match op {
+            OpType::FetchAdd => Some(a + b),
+            OpType::FetchSub => Some(a - b),
+            OpType::FetchMax => Some(a.max(b)),
+            OpType::FetchMin => Some(a.min(b)),
+            _ => None,
+        };
+        apply(0.0, 0.0).ok_or(unsupported)?;
+        let step: &dyn Fn(u128) -> Option<u128> = match self.width {
+            Width::W4 => &|bits| {
+                let (a, b) = (f32::from_bits(bits as u32), f32::from_bits(operand as u32));
+                // Arithmetic in f32 itself, so that results round as an f32 operation would.
+                let result = match op {
+                    OpType::FetchAdd => a + b,
+                    OpType::FetchSub => a - b,
+                    OpType::FetchMax => a.max(b),
+                    _ => a.min(b),
+                };
+                Some(u128::from(result.to_bits()))
+            },
+            Width::W8 => &|bits| {
+                apply(f64::from_bits(bits as u64), f64::from_bits(operand as u64)).map(|r| u128::from(r.to_bits()))
+            },
+            _ => return Err(unsupported),
+        };
+        // SAFETY: the region is writable (checked above) and valid (promised to `new`).
+        let outcome = unsafe { by_width!(self, update_word(self.ptr, order, step)) };
+        Ok(outcome.unwrap_or_else(|current| current))
+    }
+
     /// Complements (`BitTestCompl`), sets (`BitTestSet`) or clears (`BitTestReset`) bit
     /// `index`, returning its previous value.
     #[inline(always)]

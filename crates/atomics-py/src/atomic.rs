@@ -9,17 +9,17 @@
 use std::sync::OnceLock;
 
 use atomics_core::shm::Kind;
-use atomics_core::{supported_ops, Width};
+use atomics_core::{supported_ops, Arithmetic, Width};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyTuple};
+use pyo3::types::{PyBool, PyDict, PyList, PyTuple};
 
 use crate::convert;
 use crate::errors::{core_error, py_op_type, unsupported_width, Imported};
 use crate::handle::Handle;
 use crate::memory::{released_error, Memory};
 use crate::shared::{create_backing, SharedSegment};
-use crate::values::{Bytes, Ints};
+use crate::values::{Bytes, Floats, Ints};
 
 /// Memory acquired from a buffer by a view context, with the kind of views it makes.
 #[pyclass(module = "atomics._native", name = "AtomicCore", frozen)]
@@ -73,12 +73,33 @@ impl AtomicBase {
         let width = handle.width.bytes();
         Ok(match value {
             None => format!("{name}(width={width}, readonly={readonly})"),
-            Some(value) if handle.integral => {
+            Some(value) if handle.arithmetic == Arithmetic::Integer => {
                 let signed = handle.signed_obj.bind(slf.py()).str()?;
                 format!("{name}(value={value}, width={width}, readonly={readonly}, signed={signed})")
             }
             Some(value) => format!("{name}(value={value}, width={width}, readonly={readonly})"),
         })
+    }
+}
+
+/// The arithmetic of an object: floats for the float family, integers when `is_integral`,
+/// none (raw bits) otherwise.
+fn arithmetic_of(slf: &Bound<'_, AtomicBase>, is_integral: &Bound<'_, PyAny>) -> PyResult<Arithmetic> {
+    Ok(if slf.is_instance_of::<AtomicFloatBase>() {
+        Arithmetic::Float
+    } else if is_integral.is_truthy()? {
+        Arithmetic::Integer
+    } else {
+        Arithmetic::None
+    })
+}
+
+/// A width argument that atomics of this arithmetic can have on this CPU.
+fn checked_width(py: Python<'_>, width: &Bound<'_, PyAny>, arithmetic: Arithmetic) -> PyResult<usize> {
+    let bytes = convert::width(width)?;
+    match Width::supported(bytes) {
+        Some(w) if arithmetic.has_width(w) => Ok(bytes),
+        _ => Err(unsupported_width(py, bytes)),
     }
 }
 
@@ -97,58 +118,58 @@ impl AtomicBase {
 
     /// Gives the object private zeroed memory of `width` bytes.
     fn _init_owned(
-        &self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         width: &Bound<'_, PyAny>,
         is_integral: &Bound<'_, PyAny>,
         is_signed: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        self.init("Atomic", || {
-            let bytes = convert::width(width)?;
-            Width::supported(bytes).ok_or_else(|| unsupported_width(py, bytes))?;
+        let py = slf.py();
+        slf.get().init("Atomic", || {
+            let arithmetic = arithmetic_of(slf, is_integral)?;
+            let bytes = checked_width(py, width, arithmetic)?;
             let memory = Memory::owned(bytes).map_err(|e| core_error(py, e))?;
-            Handle::new(memory, is_integral.is_truthy()?, is_signed)
+            Handle::new(py, memory, arithmetic, is_signed)
         })
     }
 
     /// Gives the object a new shared-memory segment of its own (`atomic(..., shared=True)`),
     /// whose name goes when the last object over it does.
     fn _init_new_segment(
-        &self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         width: &Bound<'_, PyAny>,
         is_integral: &Bound<'_, PyAny>,
         is_signed: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        self.init("Atomic", || {
-            let bytes = convert::width(width)?;
-            Width::supported(bytes).ok_or_else(|| unsupported_width(py, bytes))?;
-            let (integral, signed) = (is_integral.is_truthy()?, is_signed.is_truthy()?);
-            let kind = match (integral, signed) {
-                (false, _) => Kind::Bytes,
-                (true, true) => Kind::Int,
-                (true, false) => Kind::Uint,
+        let py = slf.py();
+        slf.get().init("Atomic", || {
+            let arithmetic = arithmetic_of(slf, is_integral)?;
+            let bytes = checked_width(py, width, arithmetic)?;
+            let kind = match arithmetic {
+                Arithmetic::None => Kind::Bytes,
+                Arithmetic::Float => Kind::Float,
+                Arithmetic::Integer if is_signed.is_truthy()? => Kind::Int,
+                Arithmetic::Integer => Kind::Uint,
             };
             let backing = create_backing(bytes, bytes as u32, kind)?;
-            Handle::new(Memory::in_segment(py, &backing, 0, bytes)?, integral, is_signed)
+            Handle::new(py, Memory::in_segment(py, &backing, 0, bytes)?, arithmetic, is_signed)
         })
     }
 
     /// Makes the object the atomic of `width` bytes at data `offset` of `segment`.
     fn _init_segment(
-        &self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         segment: &Bound<'_, SharedSegment>,
         offset: usize,
         width: &Bound<'_, PyAny>,
         is_integral: &Bound<'_, PyAny>,
         is_signed: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        self.init("Atomic", || {
-            let bytes = convert::width(width)?;
-            Width::supported(bytes).ok_or_else(|| unsupported_width(py, bytes))?;
+        let py = slf.py();
+        slf.get().init("Atomic", || {
+            let arithmetic = arithmetic_of(slf, is_integral)?;
+            let bytes = checked_width(py, width, arithmetic)?;
             let memory = Memory::in_segment(py, &segment.get().backing, offset, bytes)?;
-            Handle::new(memory, is_integral.is_truthy()?, is_signed)
+            Handle::new(py, memory, arithmetic, is_signed)
         })
     }
 
@@ -166,13 +187,15 @@ impl AtomicBase {
     }
 
     /// Makes the object a view of `core`'s memory.
-    fn _init_view(&self, py: Python<'_>, core: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.init("AtomicView", || {
+    fn _init_view(slf: &Bound<'_, Self>, core: &Bound<'_, PyAny>) -> PyResult<()> {
+        let py = slf.py();
+        slf.get().init("AtomicView", || {
             let core = core
                 .cast::<AtomicCore>()
                 .map_err(|_| PyTypeError::new_err("Positional argument 'core' must have type 'AtomicCore'."))?
                 .get();
-            Handle::new(core.memory.clone(), core.integral, core.signed.bind(py))
+            let arithmetic = arithmetic_of(slf, &PyBool::new(py, core.integral))?;
+            Handle::new(py, core.memory.clone(), arithmetic, core.signed.bind(py))
         })
     }
 
@@ -202,7 +225,7 @@ impl AtomicBase {
     fn ops_supported<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let handle = self.handle()?;
         handle.memory.region()?;
-        let ops = supported_ops(handle.width, handle.readonly, handle.integral)
+        let ops = supported_ops(handle.width, handle.readonly, handle.arithmetic)
             .map(|op| py_op_type(py, op))
             .collect::<PyResult<Vec<_>>>()?;
         PyList::new(py, ops)
@@ -248,7 +271,8 @@ impl AtomicBase {
             )));
         };
         handle.memory.region()?;
-        let args = (slf.get_type(), name, offset, handle.width.bytes(), handle.integral, handle.signed_obj.bind(py));
+        let integral = handle.arithmetic == Arithmetic::Integer;
+        let args = (slf.get_type(), name, offset, handle.width.bytes(), integral, handle.signed_obj.bind(py));
         (REBUILD_SHARED.get(py)?, args).into_pyobject(py).map(|t| t.into_any())
     }
 }
@@ -313,6 +337,16 @@ pub(crate) struct AtomicBytesBase;
 
 family_methods!(AtomicBytesBase, Bytes, {
     fn __bytes__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        Self::value(slf)
+    }
+});
+
+/// The float family (`FLOAT`): IEEE floats of 4 or 8 bytes.
+#[pyclass(module = "atomics._native", name = "AtomicFloatBase", extends = AtomicBase, subclass, frozen)]
+pub(crate) struct AtomicFloatBase;
+
+family_methods!(AtomicFloatBase, Floats, {
+    fn __float__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         Self::value(slf)
     }
 });

@@ -244,3 +244,20 @@ pub(crate) fn timeout(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<std::ti
     }
     Ok(std::time::Duration::try_from_secs_f64(seconds).ok())
 }
+
+/// A float argument: a float, an int, or an object with `__float__`/`__index__` (numpy
+/// scalars); strings, bytes and None are refused.
+pub(crate) fn float_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<f64> {
+    if let Ok(f) = obj.cast::<pyo3::types::PyFloat>() {
+        return Ok(f.value());
+    }
+    // SAFETY: `obj` is valid; the checks only read its type's number slots.
+    let numeric = unsafe {
+        let number = (*ffi::Py_TYPE(obj.as_ptr())).tp_as_number;
+        !number.is_null() && ((*number).nb_float.is_some() || (*number).nb_index.is_some())
+    };
+    if !numeric {
+        return Err(PyTypeError::new_err(format!("'{name}' must be a float, not '{}'", type_name(obj))));
+    }
+    obj.extract::<f64>()
+}

@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 
 use std::time::{Duration, Instant};
 
-use atomics_core::{check_order, Error, OpType, WaitOutcome, Width};
+use atomics_core::{check_order, Arithmetic, Error, OpType, WaitOutcome, Width};
 use pyo3::prelude::*;
 
 use crate::cmpxchg::CmpxchgResult;
@@ -19,8 +19,8 @@ pub(crate) struct Handle {
     pub(crate) memory: Memory,
     pub(crate) width: Width,
     pub(crate) readonly: bool,
-    /// Whether arithmetic exists (`ops_supported` lists it).
-    pub(crate) integral: bool,
+    /// What arithmetic the value admits (which operations `ops_supported` lists).
+    pub(crate) arithmetic: Arithmetic,
     /// Signedness as a bool, for conversions.
     pub(crate) signed: bool,
     /// Signedness as passed in (`atomics` 1.0 shows it raw: `signed=1`).
@@ -35,11 +35,19 @@ pub(crate) struct RmwArgs<'a, 'py> {
 }
 
 impl Handle {
-    pub(crate) fn new(memory: Memory, integral: bool, signed_obj: &Bound<'_, PyAny>) -> PyResult<Handle> {
+    pub(crate) fn new(
+        py: Python<'_>,
+        memory: Memory,
+        arithmetic: Arithmetic,
+        signed_obj: &Bound<'_, PyAny>,
+    ) -> PyResult<Handle> {
         let region = memory.region()?;
         let (width, readonly) = (region.width(), region.readonly());
+        if !arithmetic.has_width(width) {
+            return Err(core_error(py, Error::UnsupportedWidth { width: width.bytes(), readonly }));
+        }
         let signed = signed_obj.is_truthy()?;
-        Ok(Handle { memory, width, readonly, integral, signed, signed_obj: signed_obj.clone().unbind() })
+        Ok(Handle { memory, width, readonly, arithmetic, signed, signed_obj: signed_obj.clone().unbind() })
     }
 
     /// A second handle on the same memory.
@@ -167,7 +175,11 @@ impl<V: Values> Family<'_, V> {
             None => 0,
         };
         let order = memory_order(args.order, "order")?;
-        let outcome = h.enter()?.read_modify_write(op, operand, order);
+        let outcome = if V::FLOAT && op != OpType::Exchange {
+            h.enter()?.float_arithmetic(op, operand, order)
+        } else {
+            h.enter()?.read_modify_write(op, operand, order)
+        };
         outcome.map_err(refused(py))
     }
 
@@ -204,6 +216,10 @@ impl<V: Values> Family<'_, V> {
             None => 0,
         };
         let order = memory_order(args.order, "order")?;
+        if V::FLOAT {
+            let outcome = self.handle.enter()?.float_arithmetic(op, operand, order);
+            return outcome.map_err(refused(py));
+        }
         let outcome = self.handle.enter()?.arithmetic(op, operand, order, self.handle.signed);
         outcome.map_err(refused(py))
     }

@@ -27,6 +27,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<atomic::AtomicBase>()?;
     m.add_class::<atomic::AtomicIntegralBase>()?;
     m.add_class::<atomic::AtomicBytesBase>()?;
+    m.add_class::<atomic::AtomicFloatBase>()?;
     m.add_class::<cmpxchg::CmpxchgResult>()?;
     m.add_class::<alignment::Alignment>()?;
     m.add_class::<shared::SharedSegment>()?;

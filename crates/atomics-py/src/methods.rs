@@ -24,9 +24,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyType;
 use pyo3::Borrowed;
 
-use crate::atomic::{AtomicBase, AtomicBytesBase, AtomicIntegralBase};
+use crate::atomic::{AtomicBase, AtomicBytesBase, AtomicFloatBase, AtomicIntegralBase};
 use crate::handle::{Handle, RmwArgs};
-use crate::values::{Bytes, Ints, Values};
+use crate::values::{Bytes, Floats, Ints, Values};
 
 /// The most parameters an operation has (`expected, desired, success, failure`).
 const MAX_PARAMS: usize = 4;
@@ -352,6 +352,26 @@ type Function = unsafe extern "C" fn(
     *mut ffi::PyObject,
 ) -> *mut ffi::PyObject;
 
+/// (Python name, function, docstring) of the float family's operations.
+fn float_operations() -> Vec<(&'static CStr, Function, &'static CStr)> {
+    type V = Floats;
+    vec![
+        (c"store", store::<V>, c"store(desired, order=SEQ_CST)\n--\n\nWrites the float `desired`."),
+        (c"load", load::<V>, c"load(order=SEQ_CST)\n--\n\nReads the value."),
+        (c"exchange", exchange::<V>, c"exchange(desired, order=SEQ_CST)\n--\n\nWrites `desired`, returning the previous value."),
+        (c"cmpxchg_weak", cmpxchg_weak::<V>, c"Compare-exchange that may fail spuriously; compares bits (so -0.0 != 0.0 and a NaN\nmatches the same NaN)."),
+        (c"cmpxchg_strong", cmpxchg_strong::<V>, c"Compare-exchange that compares bits (so -0.0 != 0.0 and a NaN matches the same NaN)."),
+        (c"fetch_add", fetch_add::<V>, c"fetch_add(value, order=SEQ_CST)\n--\n\nAdds `value` (IEEE addition), returning the previous value."),
+        (c"fetch_sub", fetch_sub::<V>, c"fetch_sub(value, order=SEQ_CST)\n--\n\nSubtracts `value`, returning the previous value."),
+        (c"fetch_max", fetch_max::<V>, c"fetch_max(value, order=SEQ_CST)\n--\n\nStores max(current, value) (a NaN operand is ignored), returning the previous value."),
+        (c"fetch_min", fetch_min::<V>, c"fetch_min(value, order=SEQ_CST)\n--\n\nStores min(current, value) (a NaN operand is ignored), returning the previous value."),
+        (c"update", update::<V>, c"update(fn)\n--\n\nReplaces the value v by fn(v) atomically; returns (old, new)."),
+        (c"wait", wait::<V>, c"wait(old, timeout=None)\n--\n\nBlocks while the value's bits equal those of `old`; True once they differ, False on timeout."),
+        (c"notify_one", notify_one::<V>, c"notify_one()\n--\n\nWakes one thread or process blocked in wait()."),
+        (c"notify_all", notify_all::<V>, c"notify_all()\n--\n\nWakes every thread and process blocked in wait()."),
+    ]
+}
+
 /// (Python name, function, docstring) of every operation of family `V`; arithmetic only for
 /// integers.
 fn operations<V: Values>(arithmetic: bool) -> Vec<(&'static CStr, Function, &'static CStr)> {
@@ -439,6 +459,7 @@ fn table(defs: Vec<(&'static CStr, Function, &'static CStr)>) -> Table {
 
 static INTEGRAL: OnceLock<Table> = OnceLock::new();
 static BYTES: OnceLock<Table> = OnceLock::new();
+static FLOATS: OnceLock<Table> = OnceLock::new();
 
 /// Gives class `cls` (a subclass of `AtomicIntegralBase` or `AtomicBytesBase`) its own
 /// descriptors for every operation of its family.
@@ -449,6 +470,8 @@ pub(crate) fn install_operations(cls: &Bound<'_, PyType>) -> PyResult<()> {
         INTEGRAL.get_or_init(|| table(operations::<Ints>(true)))
     } else if cls.is_subclass_of::<AtomicBytesBase>()? {
         BYTES.get_or_init(|| table(operations::<Bytes>(false)))
+    } else if cls.is_subclass_of::<AtomicFloatBase>()? {
+        FLOATS.get_or_init(|| table(float_operations()))
     } else {
         return Err(PyTypeError::new_err("install_operations() needs a subclass of an atomic family base"));
     };

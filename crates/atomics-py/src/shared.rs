@@ -110,6 +110,7 @@ impl SharedSegment {
             Kind::Int => "INT",
             Kind::Uint => "UINT",
             Kind::Bytes => "BYTES",
+            Kind::Float => "FLOAT",
         }
     }
 

@@ -5,13 +5,16 @@
 use atomics_core::Width;
 use pyo3::prelude::*;
 
-use crate::convert::{bits_to_bytes, bits_to_int, bytes_to_bits, int_to_bits};
+use crate::convert::{bits_to_bytes, bits_to_int, bytes_to_bits, float_arg, int_to_bits};
 
 /// The value conversions of one family.
 pub(crate) trait Values {
     /// Whether the supported-operation and order checks run before argument conversion (as
     /// in `atomics` 1.0's bytes family) rather than after it (its integer family).
     const CHECKS_BEFORE_CONVERSION: bool;
+
+    /// Whether values are IEEE floats (arithmetic is then float arithmetic).
+    const FLOAT: bool = false;
 
     /// The parameters of `cmpxchg_weak`/`cmpxchg_strong` (atomics 1.0 names the orders
     /// `success`/`failure` for integers, `succ`/`fail` for bytes).
@@ -74,6 +77,35 @@ impl Values for Bytes {
 
     fn build<'py>(py: Python<'py>, bits: u128, width: Width, _signed: bool) -> PyResult<Bound<'py, PyAny>> {
         Ok(bits_to_bytes(py, bits, width).into_any())
+    }
+
+    fn expected_on_success<'py>(
+        passed: &Bound<'py, PyAny>,
+        bits: u128,
+        width: Width,
+        signed: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        Self::build(passed.py(), bits, width, signed)
+    }
+}
+
+/// IEEE floats of 4 (`f32`) or 8 (`f64`) bytes; compare-exchange and `wait` compare bits.
+pub(crate) enum Floats {}
+
+impl Values for Floats {
+    const CHECKS_BEFORE_CONVERSION: bool = false;
+    const FLOAT: bool = true;
+    const CMPXCHG_PARAMS: &'static [&'static str] = &["expected", "desired", "success", "failure"];
+
+    fn parse(obj: &Bound<'_, PyAny>, width: Width, _signed: bool, name: &str, _cmpxchg: bool) -> PyResult<u128> {
+        let value = float_arg(obj, name)?;
+        Ok(if width == Width::W4 { u128::from((value as f32).to_bits()) } else { u128::from(value.to_bits()) })
+    }
+
+    fn build<'py>(py: Python<'py>, bits: u128, width: Width, _signed: bool) -> PyResult<Bound<'py, PyAny>> {
+        let value =
+            if width == Width::W4 { f64::from(f32::from_bits(bits as u32)) } else { f64::from_bits(bits as u64) };
+        Ok(pyo3::types::PyFloat::new(py, value).into_any())
     }
 
     fn expected_on_success<'py>(

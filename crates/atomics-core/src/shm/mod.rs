@@ -54,12 +54,14 @@ pub enum Kind {
     Uint = 2,
     /// Raw bytes.
     Bytes = 3,
+    /// An IEEE float of the width (4 or 8 bytes).
+    Float = 4,
 }
 
 impl Kind {
     /// The kind stored as `value`.
     pub fn from_value(value: u32) -> Option<Kind> {
-        [Kind::Layout, Kind::Int, Kind::Uint, Kind::Bytes].into_iter().find(|k| *k as u32 == value)
+        [Kind::Layout, Kind::Int, Kind::Uint, Kind::Bytes, Kind::Float].into_iter().find(|k| *k as u32 == value)
     }
 }
 
