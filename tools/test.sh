@@ -9,10 +9,11 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-echo "== Rust: cargo test (core crate), clippy, rustfmt"
+echo "== Rust: cargo test (core crate, doctests included), clippy, rustfmt, rustdoc"
 cargo test -q -p atomics-core --release
 cargo clippy -q --workspace --all-targets -- -D warnings
 cargo fmt --check
+RUSTDOCFLAGS="-D warnings" cargo doc -q -p atomics-core --no-deps
 
 pyenv_root=$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")
 interpreters=()

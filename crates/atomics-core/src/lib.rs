@@ -8,6 +8,7 @@ mod raw;
 mod region;
 #[cfg(unix)]
 pub mod shm;
+mod view;
 pub mod wait;
 mod width;
 
@@ -15,5 +16,8 @@ pub use error::Error;
 pub use op::{supported_ops, Arithmetic, OpType};
 pub use order::{check_fail_order, check_order, MemoryOrder};
 pub use region::Region;
+#[cfg(unix)]
+pub use view::ViewError;
+pub use view::{AtomicValue, AtomicView, Waitable};
 pub use wait::WaitOutcome;
 pub use width::Width;
