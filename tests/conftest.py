@@ -1,7 +1,22 @@
+import os
+import secrets
 import sys
 import threading
 
 import pytest
+
+
+# Every shared-memory segment this test session (and its child processes, which inherit the
+# environment) creates is named /atomics_<tag>..., so that leak checks count only ours, even
+# while other programs on the machine create segments.
+SEGMENT_TAG = "t" + secrets.token_hex(3) + "_"
+os.environ["ATOMICS_SEGMENT_TAG"] = SEGMENT_TAG
+
+
+def our_segments():
+    """Names in /dev/shm of the segments created by this test session."""
+    prefix = "atomics_" + SEGMENT_TAG
+    return {n for n in os.listdir("/dev/shm") if n.startswith(prefix)} if os.path.isdir("/dev/shm") else set()
 
 
 def run_threads(target, n, *args):

@@ -23,8 +23,11 @@ fn os_error(e: std::io::Error, name: &str) -> PyErr {
 
 /// Creates a segment of `size` data bytes whose name is removed when the returned backing is
 /// released or dropped (or at exit).
+/// The names start with `/atomics_` and the value of the environment variable
+/// `ATOMICS_SEGMENT_TAG`, if set (up to 10 characters from `[a-z0-9_]`).
 pub(crate) fn create_backing(size: usize, width: u32, kind: Kind) -> PyResult<Arc<Backing>> {
-    let segment = Segment::create(size, width, kind).map_err(|e| os_error(e, "(new)"))?;
+    let tag = std::env::var("ATOMICS_SEGMENT_TAG").unwrap_or_default();
+    let segment = Segment::create_tagged(&tag, size, width, kind).map_err(|e| os_error(e, "(new)"))?;
     let backing = Backing::segment(segment, true);
     let mut created = CREATED.lock().unwrap_or_else(|e| e.into_inner());
     created.retain(|weak| weak.strong_count() > 0);

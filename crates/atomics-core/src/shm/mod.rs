@@ -39,6 +39,8 @@ mod os;
 pub const HEADER_SIZE: usize = 64;
 /// The first 8 bytes of every segment.
 pub const MAGIC: [u8; 8] = *b"atomics\0";
+/// The longest tag [`Segment::create_tagged`] accepts (names stay within macOS's 31).
+pub const MAX_TAG: usize = 10;
 /// The layout version this crate writes and reads.
 pub const VERSION: u32 = 1;
 
@@ -121,8 +123,19 @@ impl Segment {
     /// Creates a new segment of `data_size` data bytes (zeroed) under a fresh unguessable
     /// name, mode 0600, refusing to reuse an existing name.
     pub fn create(data_size: usize, width: u32, kind: Kind) -> io::Result<Segment> {
+        Segment::create_tagged("", data_size, width, kind)
+    }
+
+    /// [`Segment::create`] with `tag` (at most 10 characters from `[a-z0-9_]`) after the
+    /// `/atomics_` of the name, so that a program can tell its segments from others'.
+    pub fn create_tagged(tag: &str, data_size: usize, width: u32, kind: Kind) -> io::Result<Segment> {
+        let valid =
+            tag.len() <= MAX_TAG && tag.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !valid {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("invalid segment tag {tag:?}")));
+        }
         let len = HEADER_SIZE.checked_add(data_size).ok_or_else(|| io::Error::other("segment size overflows"))?;
-        let (name, base) = os::create_mapped(len)?;
+        let (name, base) = os::create_mapped(tag, len)?;
         let segment = Segment { name, base, len };
         segment.write_header(Header { data_size, width, kind });
         Ok(segment)

@@ -7,13 +7,14 @@ use rustix::fs::{fstat, ftruncate, Mode};
 use rustix::mm::{mmap, munmap, MapFlags, ProtFlags};
 use rustix::shm;
 
-/// A fresh name: `/atomics_` and 11 random base-32 characters (55 bits): 20 characters.
-fn fresh_name() -> io::Result<String> {
+/// A fresh name: `/atomics_`, the tag, and 11 random base-32 characters (55 bits): 20
+/// characters plus the tag's.
+fn fresh_name(tag: &str) -> io::Result<String> {
     const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
     let mut random = [0u8; 11];
     std::fs::File::open("/dev/urandom")?.read_exact(&mut random)?;
     let suffix: String = random.iter().map(|b| ALPHABET[usize::from(b % 32)] as char).collect();
-    Ok(format!("/atomics_{suffix}"))
+    Ok(format!("/atomics_{tag}{suffix}"))
 }
 
 fn map(fd: &impl rustix::fd::AsFd, len: usize) -> io::Result<NonNull<u8>> {
@@ -22,10 +23,10 @@ fn map(fd: &impl rustix::fd::AsFd, len: usize) -> io::Result<NonNull<u8>> {
     NonNull::new(ptr.cast()).ok_or_else(|| io::Error::other("mmap returned NULL"))
 }
 
-pub(super) fn create_mapped(len: usize) -> io::Result<(String, NonNull<u8>)> {
+pub(super) fn create_mapped(tag: &str, len: usize) -> io::Result<(String, NonNull<u8>)> {
     let flags = shm::OFlags::CREATE | shm::OFlags::EXCL | shm::OFlags::RDWR;
     for _ in 0..16 {
-        let name = fresh_name()?;
+        let name = fresh_name(tag)?;
         let fd = match shm::open(name.as_str(), flags, Mode::RUSR | Mode::WUSR) {
             Ok(fd) => fd,
             Err(rustix::io::Errno::EXIST) => continue,
@@ -71,7 +72,7 @@ pub(super) fn mode_of(name: &str) -> io::Result<u32> {
 
 #[cfg(test)]
 pub(super) fn create_raw_for_test(len: u64) -> io::Result<String> {
-    let name = fresh_name()?;
+    let name = fresh_name("")?;
     let fd =
         shm::open(name.as_str(), shm::OFlags::CREATE | shm::OFlags::EXCL | shm::OFlags::RDWR, Mode::RUSR | Mode::WUSR)?;
     ftruncate(&fd, len)?;
