@@ -4,10 +4,12 @@
 //! The one place that differs between CPython builds:
 //! - With the GIL, an operation holds the GIL from its check to its atomic instruction and
 //!   runs no Python code in between, so a plain flag is enough: a release cannot interleave.
-//! - Free-threaded, operations and releases run in parallel. The state word counts the
-//!   operations in flight and carries a `RELEASED` bit; a release sets the bit, then waits for
-//!   the count to drain before the memory may be freed. Operations are a handful of
-//!   instructions and never block, so the wait is short.
+//! - Free-threaded, operations and releases run in parallel. Operations in flight are counted
+//!   on per-thread-ish shards (cache-line padded, so that threads do not share a written line)
+//!   and a `RELEASED` flag is read from a line only a release writes; a release sets the flag,
+//!   then waits for every shard to drain before the memory may be freed. Operations are a
+//!   handful of instructions and never block, so the wait is short. Private memory, which is
+//!   never released, is not counted at all.
 
 #[cfg(not(Py_GIL_DISABLED))]
 mod imp {
@@ -23,6 +25,11 @@ mod imp {
     impl ReleaseGuard {
         pub(crate) const fn new() -> Self {
             ReleaseGuard(AtomicBool::new(false))
+        }
+
+        /// A guard for memory that is never released (the same flag, never set).
+        pub(crate) const fn never_released() -> Self {
+            ReleaseGuard::new()
         }
 
         /// Admits one operation unless released; the memory stays valid while the returned
@@ -57,38 +64,72 @@ mod imp {
 
     use pyo3::Python;
 
-    const RELEASED: usize = 1 << (usize::BITS - 1);
-    const FREED: usize = 1 << (usize::BITS - 2);
-    const COUNT: usize = FREED - 1;
+    const RELEASED: usize = 1;
+    const FREED: usize = 2;
+    /// Counters of operations in flight, each on its own cache line, so that threads working
+    /// on the same memory through different objects do not all write one line.
+    const SHARDS: usize = 16;
 
-    pub(crate) struct ReleaseGuard(AtomicUsize);
+    #[repr(align(64))]
+    struct Shard(AtomicUsize);
 
-    /// An admitted operation: counted until dropped.
-    pub(crate) struct Entered<'a>(&'a ReleaseGuard);
+    pub(crate) struct ReleaseGuard {
+        /// RELEASED and FREED; written only by a release, so every operation reads it from a
+        /// cache line that stays shared.
+        flags: AtomicUsize,
+        /// None for memory that can never be released (private memory): nothing to count.
+        shards: Option<Box<[Shard; SHARDS]>>,
+    }
+
+    /// An admitted operation: counted on a shard until dropped.
+    pub(crate) struct Entered<'a>(Option<&'a AtomicUsize>);
 
     impl Drop for Entered<'_> {
         #[inline(always)]
         fn drop(&mut self) {
-            self.0 .0.fetch_sub(1, Ordering::Release);
+            if let Some(count) = self.0 {
+                count.fetch_sub(1, Ordering::Release);
+            }
         }
     }
 
+    /// A shard for the calling thread: threads' stacks lie megabytes apart, so the stack
+    /// address above 2 MiB spreads threads over the shards without thread-local storage.
+    #[inline(always)]
+    fn shard_index() -> usize {
+        let marker = 0u8;
+        let page = std::ptr::addr_of!(marker) as usize >> 21;
+        (page ^ (page >> 4) ^ (page >> 8)) % SHARDS
+    }
+
     impl ReleaseGuard {
-        pub(crate) const fn new() -> Self {
-            ReleaseGuard(AtomicUsize::new(0))
+        /// A guard for memory that can be released (buffer exports, segments).
+        pub(crate) fn new() -> Self {
+            let shards = Box::new(std::array::from_fn(|_| Shard(AtomicUsize::new(0))));
+            ReleaseGuard { flags: AtomicUsize::new(0), shards: Some(shards) }
+        }
+
+        /// A guard for memory that is never released: operations cost nothing extra.
+        pub(crate) fn never_released() -> Self {
+            ReleaseGuard { flags: AtomicUsize::new(0), shards: None }
         }
 
         /// Admits one operation unless released; the memory stays valid while the returned
         /// token lives, which must not be across Python code.
         #[inline(always)]
         pub(crate) fn enter(&self) -> Option<Entered<'_>> {
-            // Refused operations do not touch the count, so callers retrying on released
+            let Some(shards) = &self.shards else { return Some(Entered(None)) };
+            // Refused operations do not touch a count, so callers retrying on released
             // memory cannot hold a release up.
-            if self.0.load(Ordering::Relaxed) & RELEASED != 0 {
+            if self.flags.load(Ordering::Relaxed) & RELEASED != 0 {
                 return None;
             }
-            let entered = Entered(self);
-            if self.0.fetch_add(1, Ordering::Acquire) & RELEASED == 0 {
+            let count = &shards[shard_index()].0;
+            count.fetch_add(1, Ordering::SeqCst);
+            let entered = Entered(Some(count));
+            // SeqCst on both sides (here: count then flag; in `release`: flag then counts):
+            // either this operation sees the flag, or the release sees this count.
+            if self.flags.load(Ordering::SeqCst) & RELEASED == 0 {
                 Some(entered)
             } else {
                 None // dropping `entered` undoes the count
@@ -100,25 +141,31 @@ mod imp {
         /// `free` attached; any other caller waits until `free` has run, so that every
         /// `release()` returns with the memory freed.
         pub(crate) fn release(&self, py: Python<'_>, free: impl FnOnce()) {
-            let first = self.0.fetch_or(RELEASED, Ordering::AcqRel) & RELEASED == 0;
+            let first = self.flags.fetch_or(RELEASED, Ordering::SeqCst) & RELEASED == 0;
             if first {
-                py.detach(|| self.wait_until(|state| state & COUNT == 0));
+                if let Some(shards) = &self.shards {
+                    py.detach(|| {
+                        for shard in shards.iter() {
+                            wait_until(|| shard.0.load(Ordering::SeqCst) == 0);
+                        }
+                    });
+                }
                 free();
-                self.0.fetch_or(FREED, Ordering::Release);
+                self.flags.fetch_or(FREED, Ordering::Release);
             } else {
-                py.detach(|| self.wait_until(|state| state & FREED != 0));
-            }
-        }
-
-        fn wait_until(&self, done: impl Fn(usize) -> bool) {
-            while !done(self.0.load(Ordering::Acquire)) {
-                std::hint::spin_loop();
-                std::thread::yield_now();
+                py.detach(|| wait_until(|| self.flags.load(Ordering::Acquire) & FREED != 0));
             }
         }
 
         pub(crate) fn is_released(&self) -> bool {
-            self.0.load(Ordering::Acquire) & RELEASED != 0
+            self.flags.load(Ordering::Acquire) & RELEASED != 0
+        }
+    }
+
+    fn wait_until(done: impl Fn() -> bool) {
+        while !done() {
+            std::hint::spin_loop();
+            std::thread::yield_now();
         }
     }
 }

@@ -96,8 +96,11 @@ impl Memory {
     /// Zeroed private memory of `width` bytes, which must be a supported width.
     pub(crate) fn owned(width: usize) -> Result<Memory, Error> {
         let cell = NonNull::from(Box::leak(Box::new(OwnedCell(UnsafeCell::new([0; 16])))));
-        let backing =
-            Arc::new(Backing { guard: ReleaseGuard::new(), waiters: AtomicUsize::new(0), owner: Owner::Owned(cell) });
+        let backing = Arc::new(Backing {
+            guard: ReleaseGuard::never_released(),
+            waiters: AtomicUsize::new(0),
+            owner: Owner::Owned(cell),
+        });
         // SAFETY: the cell is 16 bytes, 16-aligned, freed only by the backing's Drop (after
         // the last region into it is gone), and reached only through the region.
         let region = unsafe { Region::new(cell.as_ptr().cast(), width, false) }?;
