@@ -32,7 +32,21 @@ def python_version(python):
     return out.stdout.strip() or None
 
 
+def interpreter_version(python):
+    """'3.11.7', or '3.13.5t' for a free-threaded build; None when missing or broken."""
+    code = ("import sysconfig, platform; "
+            "print(platform.python_version() + ('t' if sysconfig.get_config_var('Py_GIL_DISABLED') else ''))")
+    try:
+        out = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return (out.stdout.strip() or None) if out.returncode == 0 else None
+
+
 def short(version):
+    """'3.11' of '3.11.7'; '3.13t' of '3.13.5t'."""
+    if version.endswith("t"):
+        return short(version[:-1]) + "t"
     return ".".join(version.split(".")[:2])
 
 
@@ -56,23 +70,46 @@ def find_python313():
     return max(found)[1] if found else None
 
 
-def build_ours(python):
-    """tools/env.sh PYTHON release: (venv python, None) or (None, error)."""
+def free_threaded_python():
+    """tools/free-threaded-python.sh (cached; builds CPython 3.13t once per machine):
+    (path, None) or (None, error)."""
+    try:
+        out = subprocess.run([os.path.join(ROOT, "tools", "free-threaded-python.sh")], cwd=ROOT,
+                             capture_output=True, text=True, timeout=3600)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return None, "tools/free-threaded-python.sh: %s" % e
+    if out.returncode != 0 or not out.stdout.strip():
+        return None, summarize(out.stderr, "tools/free-threaded-python.sh failed")
+    return out.stdout.strip().splitlines()[-1], None
+
+
+def build_ours(python, target_dir=None):
+    """tools/env.sh PYTHON release: (venv python, None) or (None, error). With `target_dir`,
+    cargo builds there (CARGO_TARGET_DIR) instead of in target/: each switch of interpreter in
+    one target directory recompiles PyO3 and the extension, so an interpreter that only this
+    harness builds for (3.13t) gets a directory of its own and stays incremental."""
+    env = dict(os.environ)
+    if target_dir:
+        env["CARGO_TARGET_DIR"] = target_dir
     out = subprocess.run([os.path.join(ROOT, "tools", "env.sh"), python, "release"], cwd=ROOT,
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, env=env)
     if out.returncode != 0:
         return None, summarize(out.stderr, "tools/env.sh failed")
     venv = out.stdout.strip().splitlines()[-1]
     return os.path.join(venv, "bin", "python"), None
 
 
-def peer_venv(cache, name, spec, module, base):
+def peer_venv(cache, name, spec, module, base, pip_args=()):
     """A healthy venv with `spec` installed for interpreter `base`: (venv python, None), or
-    (None, pip's error) when it cannot be installed."""
-    version = python_version(base)
+    (None, pip's error) when it cannot be installed. `pip_args` go before the spec (e.g.
+    --only-binary :all:, to take a wheel or nothing)."""
+    version = python_version(base) or interpreter_version(base)  # the latter: '3.13.5t'
+    if version is None:
+        return None, "%s does not run" % base
     venv = os.path.join(cache, "%s-%s" % (name, short(version)))
     python = os.path.join(venv, "bin", "python")
-    stamp = "%s\n%s %s\n" % (spec, os.path.realpath(base), version)
+    stamp = "%s\n%s %s\n" % (spec, os.path.realpath(base), version) + (
+        "pip install %s\n" % " ".join(pip_args) if pip_args else "")
     if _healthy(venv, python, module, stamp):
         return python, None
     shutil.rmtree(venv, ignore_errors=True)
@@ -81,11 +118,16 @@ def peer_venv(cache, name, spec, module, base):
     if made.returncode != 0:
         shutil.rmtree(venv, ignore_errors=True)
         return None, summarize(made.stderr, "python -m venv failed")
-    pip = subprocess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", spec],
-                         capture_output=True, text=True, timeout=1800)
+    command = "pip install %s" % " ".join(list(pip_args) + [spec])
+    try:
+        pip = subprocess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check"] + list(pip_args)
+                             + [spec], capture_output=True, text=True, timeout=1800)
+    except subprocess.TimeoutExpired:
+        shutil.rmtree(venv, ignore_errors=True)
+        return None, "%s took more than 30 minutes" % command
     if pip.returncode != 0:
         shutil.rmtree(venv, ignore_errors=True)  # retried on the next run
-        return None, summarize(pip.stderr + pip.stdout, "pip install %s failed" % spec)
+        return None, "%s: %s" % (command, summarize(pip.stderr + pip.stdout, "failed"))
     with open(os.path.join(venv, STAMP), "w") as f:
         f.write(stamp)
     if not _healthy(venv, python, module, stamp):

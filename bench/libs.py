@@ -90,6 +90,14 @@ class Library:
         """name -> ProcessCase: counters that several processes share"""
         return {}
 
+    def scaling_cases(self):
+        """arrangement (SCALING) -> ScalingCase: 1 thread vs 2 threads counting"""
+        return {}
+
+    def pingpong_cases(self):
+        """name -> PingPongCase: a round trip between two processes"""
+        return {}
+
 
 class ProcessCase:
     """A counter in memory that processes share. `create(ctx)` runs in the parent and returns
@@ -161,6 +169,162 @@ class SharedMemoryCase(ProcessCase):
         finally:
             window.release()
             shm.close()
+
+
+# ---------------------------------------------------------------------------------------
+# Free-threaded scaling: 1 thread vs 2 threads incrementing, in three arrangements
+
+SCALING = ("same", "handle", "separate", "segment")
+SCALING_TITLES = {
+    "same": "(a) one object, shared by the threads",
+    "handle": "(b) a handle per thread onto one counter",
+    "separate": "(c) a counter per thread: separate objects",
+    "segment": "(c') a counter per thread: one cache line each of one shared segment",
+}
+
+
+class ScalingCase:
+    """One arrangement of counters for 1 or 2 threads. `setup(k)` runs in the main thread
+    before each run and returns a state; `row(state, i)` runs in worker thread i (before the
+    start barrier, so per-thread objects are made by the thread that uses them) and gives the
+    Row it repeats; `totals(state, k)` gives (total counted, per-thread counts or None)."""
+
+    def __init__(self, setup, row, totals, how):
+        self.setup, self.row, self.totals, self.how = setup, row, totals, how
+
+
+# ---------------------------------------------------------------------------------------
+# wait/notify round trips between two processes (spawn)
+
+
+class PingPongCase:
+    """A ping-pong between the parent and a spawned child. `create(ctx)` runs in the parent
+    and returns (shared, cleanup); `shared` is passed to the child (pickled under spawn).
+    `parent(shared, rounds, clock)` plays `rounds` round trips and returns the ns each took
+    (clock() before and after each); `child(shared, rounds)` answers them. Both raise on a
+    wrong value or a timeout (10 s), so a finished ping-pong is an exact one."""
+
+    how = ""  # the calls, for the report
+
+    def create(self, ctx):
+        raise NotImplementedError
+
+    def parent(self, shared, rounds, clock):
+        raise NotImplementedError
+
+    def child(self, shared, rounds):
+        raise NotImplementedError
+
+
+PINGPONG_TIMEOUT = 10.0
+
+
+class AtomicPingPong(PingPongCase):
+    """One shared 8-byte atomic: the parent stores odd values, the child even ones; each
+    notifies after its store and waits while the value is the one it stored."""
+
+    how = ("`ball = atomic(8, UINT, shared=True)`; each side `ball.store(v); ball.notify_one()`, "
+           "then `while ball.load() != expected: ball.wait(v, timeout=10)`")
+
+    def create(self, ctx):
+        import atomics
+
+        ball = atomics.atomic(8, atomics.UINT, shared=True)
+        return ball, lambda: None
+
+    @staticmethod
+    def _await(ball, old, expected):
+        while ball.load() != expected:
+            if not ball.wait(old, timeout=PINGPONG_TIMEOUT) and ball.load() == old:
+                raise TimeoutError("no answer within %s s (ball = %d, expected %d)"
+                                   % (PINGPONG_TIMEOUT, ball.load(), expected))
+        return expected
+
+    def parent(self, ball, rounds, clock):
+        times = []
+        for i in range(rounds):
+            odd = 2 * i + 1
+            t0 = clock()
+            ball.store(odd)
+            ball.notify_one()
+            self._await(ball, odd, odd + 1)
+            times.append(clock() - t0)
+        if ball.load() != 2 * rounds:
+            raise AssertionError("ball %d after %d round trips, expected %d" % (ball.load(), rounds, 2 * rounds))
+        return times
+
+    def child(self, ball, rounds):
+        for i in range(rounds):
+            odd = 2 * i + 1
+            self._await(ball, odd - 1, odd)
+            ball.store(odd + 1)
+            ball.notify_one()
+
+
+class EventPingPong(PingPongCase):
+    """Two multiprocessing.Event: the parent sets ping and waits for pong; the child waits
+    for ping, clears it and sets pong; the parent clears pong."""
+
+    how = "`ping.set(); pong.wait(10); pong.clear()` / `ping.wait(10); ping.clear(); pong.set()`"
+
+    def create(self, ctx):
+        return (ctx.Event(), ctx.Event()), lambda: None
+
+    def parent(self, shared, rounds, clock):
+        ping, pong = shared
+        times = []
+        for _ in range(rounds):
+            t0 = clock()
+            ping.set()
+            if not pong.wait(PINGPONG_TIMEOUT):
+                raise TimeoutError("no pong within %s s" % PINGPONG_TIMEOUT)
+            pong.clear()
+            times.append(clock() - t0)
+        return times
+
+    def child(self, shared, rounds):
+        ping, pong = shared
+        for _ in range(rounds):
+            if not ping.wait(PINGPONG_TIMEOUT):
+                raise TimeoutError("no ping within %s s" % PINGPONG_TIMEOUT)
+            ping.clear()
+            pong.set()
+
+
+class PipePingPong(PingPongCase):
+    """multiprocessing.Pipe (duplex): the parent sends i, the child answers i + 1."""
+
+    how = "`a.send(i); a.recv()` / `b.send(b.recv() + 1)`"
+
+    def create(self, ctx):
+        a, b = ctx.Pipe()
+
+        def cleanup():
+            a.close()
+            b.close()
+
+        return (a, b), cleanup
+
+    def parent(self, shared, rounds, clock):
+        a, _ = shared
+        times = []
+        for i in range(rounds):
+            t0 = clock()
+            a.send(i)
+            if not a.poll(PINGPONG_TIMEOUT):
+                raise TimeoutError("no answer within %s s" % PINGPONG_TIMEOUT)
+            got = a.recv()
+            times.append(clock() - t0)
+            if got != i + 1:
+                raise AssertionError("answer %r to %d" % (got, i))
+        return times
+
+    def child(self, shared, rounds):
+        _, b = shared
+        for _ in range(rounds):
+            if not b.poll(PINGPONG_TIMEOUT):
+                raise TimeoutError("nothing to answer within %s s" % PINGPONG_TIMEOUT)
+            b.send(b.recv() + 1)
 
 
 # ---------------------------------------------------------------------------------------
@@ -244,6 +408,47 @@ class Atomics(Library):
                 yield Row("o.inc()", o=v)
 
         return {"shared_memory": SharedMemoryCase(view)}
+
+    def scaling_cases(self):
+        import copy
+
+        import atomics
+        from atomics.shared import SharedSegment
+
+        def one(k):
+            return self._new(0)
+
+        def segment(k):
+            seg = SharedSegment.create(128)
+            return seg, [None] * k
+
+        def segment_row(state, i):
+            seg, counters = state
+            counters[i] = seg.atomic(64 * i, 8, atomics.INT)  # data offsets 0, 64: one cache line each
+            return Row("o.inc()", o=counters[i])
+
+        def separate_row(state, i):
+            state[1][i] = self._new(0)
+            return Row("o.inc()", o=state[1][i])
+
+        def totals(state, k):
+            counts = [c.load() for c in state[1]]
+            return sum(counts), counts
+
+        return {
+            "same": ScalingCase(one, lambda a, i: Row("o.inc()", o=a), lambda a, k: (a.load(), None),
+                                "`a = atomic(8, INT)`; every thread: `a.inc()`"),
+            "handle": ScalingCase(one, lambda a, i: Row("o.inc()", o=copy.copy(a)), lambda a, k: (a.load(), None),
+                                  "every thread: `h = copy.copy(a)`, then `h.inc()`"),
+            "separate": ScalingCase(lambda k: (None, [None] * k), separate_row, totals,
+                                    "thread i: its own `c = atomic(8, INT)`, then `c.inc()`"),
+            "segment": ScalingCase(segment, segment_row, totals,
+                                   "`seg = SharedSegment.create(128)`; thread i: `c = seg.atomic(64 * i, 8, INT)`, "
+                                   "then `c.inc()`"),
+        }
+
+    def pingpong_cases(self):
+        return {"wait_notify": AtomicPingPong()}
 
 
 # ---------------------------------------------------------------------------------------
@@ -397,6 +602,38 @@ class Cereggii(Library):
         a = cereggii.AtomicInt64(0)
         return Row("o.increment_and_get()", o=a), a.get
 
+    def scaling_cases(self):
+        import cereggii
+
+        call = "o.increment_and_get()"
+        return _object_scaling(cereggii.AtomicInt64, call, lambda a: a.get(), lambda a: a.get_handle(),
+                               "`a = AtomicInt64(0)`; every thread: `a.increment_and_get()`",
+                               "every thread: `h = a.get_handle()`, then `h.increment_and_get()`",
+                               "thread i: its own `AtomicInt64(0)`, then `.increment_and_get()`")
+
+
+def _object_scaling(cls, call, get, handle, how_same, how_handle, how_separate):
+    """The three arrangements for a library whose counters are objects of `cls` (made with
+    `cls(0)`, read with `get`): per-thread handles made by `handle(a)`; separate counters
+    are separate objects, each made in the thread that increments it."""
+
+    def separate_row(state, i):
+        state[i] = cls(0)
+        return Row(call, o=state[i])
+
+    def separate_totals(state, k):
+        counts = [get(c) for c in state]
+        return sum(counts), counts
+
+    def one(k):
+        return cls(0)
+
+    return {
+        "same": ScalingCase(one, lambda a, i: Row(call, o=a), lambda a, k: (get(a), None), how_same),
+        "handle": ScalingCase(one, lambda a, i: Row(call, o=handle(a)), lambda a, k: (get(a), None), how_handle),
+        "separate": ScalingCase(lambda k: [None] * k, separate_row, separate_totals, how_separate),
+    }
+
 
 # ---------------------------------------------------------------------------------------
 # atomicx: AtomicInt (64-bit, private memory)
@@ -465,6 +702,15 @@ class FtUtils(Library):
         a = self._new(0)
         return Row("o.incr()", o=a), a.get
 
+    def scaling_cases(self):
+        from ft_utils.concurrency import AtomicInt64
+        from ft_utils.local import LocalWrapper
+
+        return _object_scaling(AtomicInt64, "o.incr()", lambda a: a.get(), LocalWrapper,
+                               "`a = AtomicInt64(0)`; every thread: `a.incr()`",
+                               "every thread: `h = LocalWrapper(a)` (ft_utils.local), then `h.incr()`",
+                               "thread i: its own `AtomicInt64(0)`, then `.incr()`")
+
 
 # ---------------------------------------------------------------------------------------
 # The standard library: baselines, and C method calls of the same shape as the operations
@@ -511,6 +757,9 @@ class Stdlib(Library):
 
     def process_cases(self):
         return {"value_lock": ValueCase(), "racy": SharedMemoryCase(_racy_view, atomic=False)}
+
+    def pingpong_cases(self):
+        return {"event": EventPingPong(), "pipe": PipePingPong()}
 
 
 class ValueCase(ProcessCase):

@@ -1,6 +1,6 @@
 """Measure one library, inside its own virtualenv, and print the results as JSON on stdout.
 
-    python bench/measure.py ADAPTER [--variants] [--quick]
+    python bench/measure.py ADAPTER [--variants] [--quick] [--sections ops,scaling,pingpong]
 
 ADAPTER is a key of libs.ADAPTERS. Every call is timed in the same loop, built from the
 library's Row (see libs.py):
@@ -13,22 +13,43 @@ best of REPS runs, in ns per call, net of the empty loop timed in this same proc
 contention cases: threads sharing one counter, processes sharing one in memory (fork and
 spawn). Their totals are checked exactly; a wrong total is reported as a failure (the
 parent, run.py, fails loudly). Progress goes to stderr. No timing is ever asserted.
+
+Those are the "ops" section, the default. Two more can be asked for:
+
+- "scaling": 1 thread vs 2 threads incrementing, each thread N times, in the arrangements of
+  libs.SCALING (one shared object, a handle per thread, a counter per thread); best of REPS
+  runs each, exact totals checked every run; whether the GIL is enabled is recorded (on a
+  free-threaded build, an extension that does not declare itself free-threading-safe turns
+  it back on when imported).
+- "pingpong": round trips between this process and a spawned child (libs.PingPongCase), the
+  library's and the standard library's baselines in alternating blocks: median and 99th
+  percentile of the round-trip times, after a warm-up in each block.
 """
 
 import argparse
 import gc
 import json
+import math
 import multiprocessing
+import os
 import platform
+import statistics
 import subprocess
 import sys
+import sysconfig
 import threading
 import time
 
 import libs
 
-QUICK = {"n": 20_000, "reps": 1, "contention": 20_000, "import_reps": 1}
-FULL = {"n": 20_000, "reps": 5, "contention": 1_000_000, "import_reps": 5}
+QUICK = {"n": 20_000, "reps": 1, "contention": 20_000, "import_reps": 1,
+         "scaling_n": 500_000, "pingpong_rounds": 2_000, "pingpong_blocks": 2}
+FULL = {"n": 20_000, "reps": 5, "contention": 1_000_000, "import_reps": 5,
+        "scaling_n": 200_000, "pingpong_rounds": 20_000, "pingpong_blocks": 5}
+SCALING_SECONDS = 0.3  # full mode: one thread's N increments last about this long
+SCALING_MAX_N = 50_000_000
+SCALING_THREADS = (1, 2)
+PINGPONG_WARMUP = 0.1  # share of extra round trips played first in a block, not counted (at least 100)
 TARGET_SECONDS = 0.2  # full mode: a run of a row lasts about this long
 MAX_N = 5_000_000
 WORKERS = 2  # threads or processes sharing one counter
@@ -182,15 +203,15 @@ def run_processes(adapter_name, case_name, case, mode, n):
     return _contention_result(call, n, spans, total, atomic=case.atomic)
 
 
-def _contention_result(call, n, spans, total, atomic):
+def _contention_result(call, n, spans, total, atomic, workers=WORKERS):
     """From the first worker's start to the last one's end; `overlap` is the share of that
     time during which all workers were counting (low: they mostly ran one after the other)."""
-    expected = WORKERS * n
+    expected = workers * n
     seconds = max(end for _, end in spans) - min(began for began, _ in spans)
     together = max(0.0, min(end for _, end in spans) - max(began for began, _ in spans))
     return {
         "call": call,
-        "workers": WORKERS,
+        "workers": workers,
         "n": n,
         "seconds": seconds,
         "overlap": together / seconds if seconds > 0 else 0.0,
@@ -203,14 +224,209 @@ def _contention_result(call, n, spans, total, atomic):
     }
 
 
+# ---------------------------------------------------------------------------------------
+# free-threaded scaling
+
+
+def gil_enabled():
+    """sys._is_gil_enabled() where it exists (3.13+); True before 3.13 (always a GIL)."""
+    probe = getattr(sys, "_is_gil_enabled", None)
+    return True if probe is None else bool(probe())
+
+
+def free_threaded_build():
+    return bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+
+
+def run_scaling_once(case, k, n):
+    """k threads, each repeating its Row n times after a common start; timed from the first
+    thread's start to the last one's end."""
+    state = case.setup(k)
+    start = threading.Barrier(k)
+    spans, cpu, calls, errors = [None] * k, [0.0] * k, [None] * k, []
+
+    def work(i):
+        try:
+            row = case.row(state, i)  # per-thread objects are made here, by their thread
+            run = make_loop(row)
+            calls[i] = row.call
+        except BaseException as e:  # noqa: B902 (reported below)
+            errors.append(repr(e))
+            start.abort()
+            return
+        try:
+            start.wait()
+        except threading.BrokenBarrierError:
+            return
+        began, began_cpu = time.perf_counter(), time.thread_time()
+        run(n)
+        spans[i] = (began, time.perf_counter())
+        cpu[i] = time.thread_time() - began_cpu
+
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(k)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    if errors:
+        raise RuntimeError("a scaling thread failed: " + "; ".join(errors))
+    total, counts = case.totals(state, k)
+    r = _contention_result(calls[0], n, spans, total, atomic=True, workers=k)
+    r["counts"] = counts
+    # the CPU time the threads got, over k × the wall time: well below 1, they waited for a core
+    r["cpu_share"] = sum(cpu) / (k * r["seconds"]) if r["seconds"] > 0 else 0.0
+    if counts is not None and any(c != n for c in counts):
+        r["exact"] = False
+    return r
+
+
+def measure_scaling(adapter_name, adapter, mode, quick):
+    """{arrangement: {"how", "call", "n", "threads": {"1": best run, "2": best run},
+    "speedup", "all_exact", "runs"}} and failures. Runs of 1 and 2 threads alternate; the
+    fastest of each is kept."""
+    out, failures = {}, []
+    reps = mode["reps"]
+    for name in libs.SCALING:
+        case = adapter.scaling_cases().get(name)
+        if case is None:
+            out[name] = None
+            continue
+        n = mode["scaling_n"]
+        if not quick:  # calibrate on one thread: N increments last about SCALING_SECONDS
+            probe = run_scaling_once(case, 1, n)
+            n = int(min(SCALING_MAX_N, max(n, SCALING_SECONDS * n / probe["seconds"])))
+        best, all_runs, exact = {}, {str(k): [] for k in SCALING_THREADS}, True
+        for _ in range(reps):
+            for k in SCALING_THREADS:
+                r = run_scaling_once(case, k, n)
+                all_runs[str(k)].append(round(r["mops"], 3))
+                if not r["exact"]:
+                    exact = False
+                    failures.append("%s: scaling %s, %d threads counted %s (per thread %s), expected %d"
+                                    % (adapter_name, name, k, r["total"], r["counts"], r["expected"]))
+                if str(k) not in best or r["seconds"] < best[str(k)]["seconds"]:
+                    best[str(k)] = r
+        one, two = best["1"], best["2"]
+        out[name] = {"how": case.how, "call": one["call"], "n": n, "threads": best, "runs": all_runs,
+                     "speedup": two["mops"] / one["mops"], "all_exact": exact}
+        log("  scaling %-9s n=%-10s 1 thread %6.2f M ops/s (cpu %.2f), 2 threads %6.2f M ops/s (overlap %.2f, "
+            "cpu %.2f): x%.2f%s" % (name, "{:,}".format(n), one["mops"], one["cpu_share"], two["mops"], two["overlap"],
+                                    two["cpu_share"], out[name]["speedup"], "" if exact else "  WRONG TOTAL"))
+    return out, failures
+
+
+# ---------------------------------------------------------------------------------------
+# ping-pong between two processes
+
+
+def _pingpong_child(adapter_name, case_name, shared, rounds, ready):
+    case = libs.ADAPTERS[adapter_name]().pingpong_cases()[case_name]
+    gc.disable()
+    ready.set()  # the arguments are unpickled (attached): the parent may start
+    case.child(shared, rounds)
+
+
+def run_pingpong(adapter_name, case_name, case, rounds):
+    """One ping-pong of warm-up + rounds round trips with a fresh spawned child: the ns of each
+    of the last `rounds`."""
+    warmup = max(100, int(rounds * PINGPONG_WARMUP))
+    ctx = multiprocessing.get_context("spawn")
+    shared, cleanup = case.create(ctx)
+    try:
+        ready = ctx.Event()
+        proc = ctx.Process(target=_pingpong_child, args=(adapter_name, case_name, shared, warmup + rounds, ready))
+        proc.start()
+        try:
+            if not ready.wait(120):
+                raise TimeoutError("the spawned child did not start within 120 s")
+            gc_was_enabled = gc.isenabled()
+            gc.disable()
+            try:
+                times = case.parent(shared, warmup + rounds, time.perf_counter_ns)
+            finally:
+                if gc_was_enabled:
+                    gc.enable()
+        except BaseException:
+            proc.terminate()
+            proc.join(10)
+            raise
+        proc.join(60)
+        if proc.exitcode != 0:
+            raise RuntimeError("the child exited with status %s" % proc.exitcode)
+    finally:
+        cleanup()
+    if len(times) != warmup + rounds:
+        raise RuntimeError("%d round trips timed, expected %d" % (len(times), warmup + rounds))
+    return times[warmup:], warmup
+
+
+def measure_pingpong(adapter_name, adapter, mode):
+    """This library's ping-pong cases and the standard library's baselines, measured in this
+    one process in blocks that alternate between the mechanisms (each block a fresh child), so
+    that all of them see the same machine: a round trip's latency depends much on what else
+    runs (an idle CPU takes long to wake). Statistics are over the round trips of all blocks."""
+    cases = [(adapter_name, name, case) for name, case in adapter.pingpong_cases().items()]
+    if adapter_name != "stdlib":
+        cases += [("stdlib", name, case) for name, case in libs.Stdlib().pingpong_cases().items()]
+    blocks = mode["pingpong_blocks"]
+    per_block = mode["pingpong_rounds"] // blocks
+    times = {name: [] for _, name, _ in cases}
+    block_medians = {name: [] for _, name, _ in cases}
+    errors, warmups, loads = {}, {}, {name: [] for _, name, _ in cases}
+    for _ in range(blocks):
+        for owner, name, case in cases:
+            if name in errors:
+                continue
+            loads[name].append(os.getloadavg()[0])
+            try:
+                got, warmups[name] = run_pingpong(owner, name, case, per_block)
+            except Exception as e:
+                errors[name] = repr(e)
+                log("  ping-pong %-12s FAILED: %r" % (name, e))
+                continue
+            times[name] += got
+            block_medians[name].append(statistics.median(got) / 1e3)
+    out, failures = {}, []
+    for owner, name, case in cases:
+        if name in errors:
+            failures.append("%s: ping-pong %s failed: %s" % (adapter_name, name, errors[name]))
+            out[name] = {"owner": owner, "how": case.how, "error": errors[name], "exact": False}
+            continue
+        us = sorted(t / 1e3 for t in times[name])
+        out[name] = {"owner": owner, "how": case.how, "start_method": "spawn", "rounds": len(us), "blocks": blocks,
+                     "warmup_per_block": warmups[name], "median_us": statistics.median(us),
+                     "p99_us": us[math.ceil(0.99 * len(us)) - 1], "min_us": us[0], "mean_us": statistics.fmean(us),
+                     "max_us": us[-1], "block_medians_us": block_medians[name], "exact": True,
+                     "loadavg": [min(loads[name]), max(loads[name])]}
+        r = out[name]
+        log("  ping-pong %-12s %d round trips in %d blocks: median %.1f µs, p99 %.1f µs (min %.1f, max %.0f; "
+            "block medians %s)" % (name, r["rounds"], blocks, r["median_us"], r["p99_us"], r["min_us"], r["max_us"],
+                                   " ".join("%.1f" % m for m in r["block_medians_us"])))
+    return out, failures
+
+
+SECTIONS = ("ops", "scaling", "pingpong")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("adapter", choices=sorted(libs.ADAPTERS))
     parser.add_argument("--variants", action="store_true", help="also the order= / positional / small-value rows")
     parser.add_argument("--quick", action="store_true", help="small n, one repetition (CI)")
+    parser.add_argument("--sections", default="ops", help="comma-separated, of: " + ", ".join(SECTIONS))
     args = parser.parse_args()
+    sections = args.sections.split(",")
+    if set(sections) - set(SECTIONS):
+        parser.error("unknown sections: %s" % ", ".join(sorted(set(sections) - set(SECTIONS))))
 
     mode = QUICK if args.quick else FULL
+    gil_at_start = gil_enabled()
     adapter = libs.ADAPTERS[args.adapter]()
     module = adapter.module
     result = {
@@ -222,10 +438,33 @@ def main():
         "module_file": getattr(__import__(module), "__file__", None) if module else None,
         "mode": "quick" if args.quick else "full",
         "reps": mode["reps"],
+        "sections": sections,
+        "free_threaded": free_threaded_build(),
         "failures": [],
     }
-    log("== %s on Python %s (%s)" % (args.adapter, result["python"], sys.executable))
+    log("== %s on Python %s%s (%s): %s" % (args.adapter, result["python"], "t" if result["free_threaded"] else "",
+                                            sys.executable, ", ".join(sections)))
+    if "ops" in sections:
+        measure_ops(args, adapter, mode, result)
+    if "scaling" in sections:
+        result["gil_enabled_after_import"] = gil_enabled()  # version() imported the library
+        result["scaling"], failures = measure_scaling(args.adapter, adapter, mode, args.quick)
+        result["failures"] += failures
+    if "pingpong" in sections:
+        result["pingpong"], failures = measure_pingpong(args.adapter, adapter, mode)
+        result["failures"] += failures
+    result["gil_enabled"] = {"start": gil_at_start, "end": gil_enabled()}
+    log("  GIL enabled: %s at the start, %s at the end%s" % (
+        gil_at_start, result["gil_enabled"]["end"], " (free-threaded build)" if result["free_threaded"] else ""))
+    for f in result["failures"]:
+        log("FAILED: " + f)
+    json.dump(result, sys.stdout)
+    sys.stdout.write("\n")
 
+
+def measure_ops(args, adapter, mode, result):
+    """The single-thread rows, costs, import time and the contention cases (the "ops" section)."""
+    module = adapter.module
     timer = Timer(mode)
     result["ops"] = measure_rows(timer, adapter.ops(), "op")
     result["variants"] = measure_rows(timer, adapter.variants(), "variant") if args.variants else {}
@@ -257,10 +496,6 @@ def main():
     for name, r in [("threads", result["threads"])] + sorted(result["processes"].items()):
         if r is not None and r["atomic"] and not r["exact"]:
             result["failures"].append("%s: %s counted %d, expected %d" % (args.adapter, name, r["total"], r["expected"]))
-    for f in result["failures"]:
-        log("FAILED: " + f)
-    json.dump(result, sys.stdout)
-    sys.stdout.write("\n")
 
 
 if __name__ == "__main__":

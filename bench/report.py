@@ -2,7 +2,9 @@
 
 A run is a dict: {"meta": {...}, "jobs": [job, ...], "failures": [...], "notes": [...]},
 where each job is {"key", "label", "adapter", "pyver", "python", "status", "error",
-"result"} and "result" is what measure.py printed (None unless status is "ok").
+"sections", "result"} and "result" is what measure.py printed (None unless status is "ok").
+The single-thread, targets, contention, costs and calls sections (and the chart) show the
+jobs that measured the "ops" section; the scaling and ping-pong sections, theirs.
 """
 
 import libs
@@ -213,7 +215,14 @@ def targets(run):
 # markdown
 
 
+def ops_run(run):
+    """The run with only the jobs that measured the "ops" section (all of them in a run made
+    before there were sections)."""
+    return dict(run, jobs=[j for j in run["jobs"] if "ops" in j.get("sections", ["ops"])])
+
+
 def markdown(run, chart_name):
+    full, run = run, ops_run(run)
     meta = run["meta"]
     quick = meta["mode"] == "quick"
     reps = "1 run" if quick else "best of 5 runs"
@@ -259,9 +268,11 @@ def markdown(run, chart_name):
     lines += variants_section(run)
     lines += stdlib_section(run)
     lines += contention_section(run)
+    lines += scaling_section(full)
+    lines += pingpong_section(full)
     lines += costs_section(run)
     lines += calls_section(run)
-    lines += peers_section(run)
+    lines += peers_section(full)
     if run["notes"]:
         lines += ["## Notes", ""] + ["- " + n for n in run["notes"]] + [""]
     return "\n".join(lines)
@@ -421,6 +432,168 @@ def contention_section(run):
             "updates." % ("{:,}".format(n) if n else "N"), "", table(header, rows)]
 
 
+def gil_text(job):
+    """Whether the GIL was enabled while the job measured, as checked by measure.py."""
+    r = job.get("result") or {}
+    gil = r.get("gil_enabled") or {}
+    if not r.get("free_threaded"):
+        return "yes (GIL build)"
+    if gil.get("start") is False and gil.get("end") is False:
+        return "no"
+    return "**yes**, start %s, end %s" % (gil.get("start"), gil.get("end"))
+
+
+def python_text(job):
+    r = job.get("result") or {}
+    if not r:
+        return job["pyver"]
+    return r["python"] + (" free-threaded" if r.get("free_threaded") else "")
+
+
+def scaling_cell(r):
+    if r is None:
+        return "n/a"
+    text = fmt_mops(r)
+    if not r["exact"]:
+        return "%s **WRONG TOTAL %s of %s**" % (text, "{:,}".format(r["total"]), "{:,}".format(r["expected"]))
+    return text + " ✓"
+
+
+def scaling_section(run):
+    jobs = [j for j in run["jobs"] if "scaling" in j.get("sections", [])]
+    if not jobs:
+        return []
+    ft = [j for j in jobs if (j.get("result") or {}).get("free_threaded") or j["pyver"].endswith("t")]
+    gil = [j for j in jobs if j not in ft]
+    lines = ["## Free-threaded scaling: 1 thread vs 2 threads", "",
+             "Millions of increments per second in total, each thread calling the increment N times in the "
+             "loop of the single-thread tables, after a barrier; timed from the first thread's start to the "
+             "last one's end; %s; *2 threads, every run*: the lowest and highest of those runs; ✓: the total (and, "
+             "for separate counters, each counter) is exact, checked after every run (the run fails "
+             "otherwise). *Speed-up* is 2 threads over 1 thread: 2.00× is perfect "
+             "scaling, 1.00× no gain. *CPU share*: CPU time the threads got (`time.thread_time()`) over "
+             "threads × wall time, for 1 / 2 threads; well below 100%%, they waited for a core (the machine "
+             "has %s logical cores; load average %s before the run, %s after). Per-thread objects (handles, "
+             "separate counters) are made by the thread that uses them; the shared object by the main thread. "
+             "*GIL enabled*: `sys._is_gil_enabled()` in the measuring process at its start and after the "
+             "runs (an extension not declared free-threading-safe turns the GIL back on when imported)."
+             % ("one run each (quick mode: N fixed, small)" if run["meta"]["mode"] == "quick" else
+                "best of 5 runs (1 and 2 threads alternating; N chosen so that one thread's run lasts about 0.3 s)",
+                run["meta"]["cores"],
+                run["meta"]["loadavg_start"], run["meta"]["loadavg_end"]), ""]
+    for title, group in (("On the free-threaded build", ft), ("For contrast: the GIL build", gil)):
+        if not group:
+            continue
+        rows, commands = [], []
+        for job in group:
+            r = job.get("result")
+            if job["status"] != "ok" or not r:
+                status = NOT_OK.get(job["status"], job["status"])
+                rows.append([header_label(job), python_text(job), "—", "—", status + (
+                    ": " + job["error"].replace("|", "\\|") if job.get("error") else ""), "", "", "", "", "", ""])
+                continue
+            commands.append("`%s`" % job["argv"] if job.get("argv") else job["key"])
+            for name in libs.SCALING:
+                a = (r.get("scaling") or {}).get(name)
+                if a is None:  # the library has no such arrangement (segments: this library only)
+                    continue
+                one, two = a["threads"]["1"], a["threads"]["2"]
+                spread = a.get("runs", {}).get("2") or []
+                rows.append([header_label(job), python_text(job), gil_text(job), libs.SCALING_TITLES[name],
+                             a["how"], "{:,}".format(a["n"]), scaling_cell(one), scaling_cell(two),
+                             "%.1f – %.1f" % (min(spread), max(spread)) if len(spread) > 1 else "—",
+                             "**%.2f×**" % a["speedup"],
+                             "%.0f%% / %.0f%%" % (100 * one.get("cpu_share", 0), 100 * two.get("cpu_share", 0))])
+        lines += ["### %s" % title, ""]
+        if commands:
+            lines += ["Measured by " + "; ".join(commands) + " (under `%s`)." % run["meta"]["command"], ""]
+        lines.append(table(["library", "python", "GIL enabled", "arrangement", "calls", "N per thread",
+                            "1 thread (M ops/s)", "2 threads (M ops/s)", "2 threads, every run", "speed-up",
+                            "CPU share"], rows))
+        for job in group:
+            comparison = scaling_comparison(job)
+            if comparison:
+                lines += [comparison, ""]
+    return lines
+
+
+def scaling_comparison(job):
+    """One sentence: each arrangement with 2 threads, and the shared object against per-thread
+    handles."""
+    sc = (job.get("result") or {}).get("scaling") or {}
+    parts = []
+    for name in libs.SCALING:
+        a = sc.get(name)
+        if a:
+            label = libs.SCALING_TITLES[name].split(" ", 1)[0]
+            parts.append("%s %s M ops/s (%.2f× of 1 thread)" % (label, fmt_mops(a["threads"]["2"]), a["speedup"]))
+    if not parts:
+        return None
+    text = "%s on CPython %s, 2 threads: %s" % (header_label(job), python_text(job), ", ".join(parts))
+    same, handle = sc.get("same"), sc.get("handle")
+    if same and handle:
+        s2, h2 = same["threads"]["2"]["mops"], handle["threads"]["2"]["mops"]
+        if h2 >= s2:
+            text += "; per-thread handles (b) give %.2f× the shared object's (a) throughput" % (h2 / s2)
+        else:
+            text += "; the shared object (a) gives %.2f× the per-thread handles' (b) throughput" % (s2 / h2)
+    return text + "."
+
+
+def pingpong_section(run):
+    jobs = [j for j in run["jobs"] if "pingpong" in j.get("sections", [])]
+    if not jobs:
+        return []
+    titles = {"wait_notify": "atomics `wait` / `notify_one` on one shared atomic",
+              "event": "`multiprocessing.Event` ping-pong (two Events)",
+              "pipe": "`multiprocessing.Pipe` send / recv of a small int"}
+    rows, commands, reference, first = [], [], None, None
+    for job in jobs:
+        r = job.get("result")
+        if job["status"] != "ok" or not r:
+            rows.append([header_label(job), job["pyver"], "—", NOT_OK.get(job["status"], job["status"])]
+                        + [""] * 8)
+            continue
+        commands.append("`%s`" % job["argv"] if job.get("argv") else job["key"])
+        for name, p in (r.get("pingpong") or {}).items():
+            if "error" in p:
+                rows.append([titles.get(name, name), python_text(job), gil_text(job), "**FAILED**: " + p["error"]]
+                            + [""] * 7 + [p["how"]])
+                continue
+            first = first or p
+            if name == "wait_notify":
+                reference = p["median_us"]
+            rows.append([titles.get(name, name), python_text(job), gil_text(job), "{:,}".format(p["rounds"]),
+                         "**%.1f**" % p["median_us"], "%.1f" % p["p99_us"], "%.1f" % p["min_us"],
+                         "%.1f" % p["mean_us"], "{:,.0f}".format(p["max_us"]),
+                         " / ".join("%.1f" % m for m in p.get("block_medians_us") or []),
+                         "%.2f – %.2f" % tuple(p["loadavg"]) if p.get("loadavg") else "?", p["how"]])
+    header = ["mechanism", "python", "GIL enabled", "round trips", "median (µs)", "p99 (µs)", "min (µs)",
+              "mean (µs)", "max (µs)", "median of each block (µs)", "load average (1 min)", "calls (parent / child)"]
+    blocks = ("%d blocks of %s round trips, each with a fresh child and a warm-up of %s round trips not "
+              "counted (the first includes the child's start-up)" % (
+                  first["blocks"], "{:,}".format(first["rounds"] // first["blocks"]), first["warmup_per_block"])
+              if first else "blocks")
+    lines = ["## wait / notify: round trips between two processes", "",
+             "The parent and a child started with `spawn` pass a value back and forth; each round trip is timed "
+             "in the parent with `time.perf_counter_ns()`, from its store (or set, or send) to seeing the "
+             "answer. The three mechanisms are measured by one process, in %s, alternating between the "
+             "mechanisms so that all of them meet the same machine; the statistics are over all round trips. "
+             "A wrong answer or a 10 s timeout fails the run. Each round trip wakes a sleeping process twice: "
+             "it includes the kernel's wake-up and, when the machine is otherwise idle, the CPU's (on a VM, the "
+             "virtual CPU's) return from idle, which can dominate; a busy machine gives lower numbers. Measured "
+             "by %s (under `%s`)." % (blocks, "; ".join(commands) or "—", run["meta"]["command"]), "",
+             table(header, rows)]
+    if reference:
+        for job in jobs:
+            for name, p in ((job.get("result") or {}).get("pingpong") or {}).items():
+                if name != "wait_notify" and "median_us" in p:
+                    lines += ["- %s: median %.1f µs, %.2f× the atomic wait/notify's %.1f µs" % (
+                        titles.get(name, name), p["median_us"], p["median_us"] / reference, reference)]
+        lines.append("")
+    return lines
+
+
 def costs_section(run):
     jobs = [j for j in run["jobs"] if j["adapter"] != "stdlib"]
     header = ["cost"] + ["%s (%s)" % (header_label(j), j["pyver"]) for j in jobs]
@@ -459,7 +632,8 @@ def peers_section(run):
         status = job["status"] if job["status"] != "ok" else "measured"
         if job.get("error"):
             status += ": " + job["error"].replace("|", "\\|")
-        rows.append([job["label"], code(job["pip"]) if job.get("pip") else ("tools/env.sh" if job.get("ours") else "—"),
+        pip = " ".join(list(job.get("pip_args") or []) + [job["pip"]]) if job.get("pip") else None
+        rows.append([job["label"], code(pip) if pip else ("tools/env.sh" if job.get("ours") else "—"),
                      job["pyver"], r.get("version") or "—", job.get("venv") or "—", status])
     return ["## Environments", "", table(["library", "installed with", "python", "version", "virtualenv", "status"],
                                          rows)]
@@ -470,6 +644,7 @@ def peers_section(run):
 
 
 def chart(run, path):
+    run = ops_run(run)
     import matplotlib
 
     matplotlib.use("Agg")

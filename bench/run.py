@@ -14,6 +14,12 @@ and atomicx on 3.11 and ft-utils on 3.13, each pip-installed into a virtualenv o
 baselines on both. Each runs bench/measure.py in a subprocess under its own interpreter, which
 prints JSON. A library that cannot be installed is reported as such.
 
+Two more sections: free-threaded scaling (1 vs 2 threads incrementing, three arrangements) of
+this library on the free-threaded CPython 3.13t of tools/free-threaded-python.sh and on 3.11,
+with ft-utils and cereggii on 3.13t where a 3.13t wheel installs (`--only-binary :all:`: no
+source builds); and wait/notify round trips between two processes (spawn) on 3.11, next to
+multiprocessing.Event and Pipe (measured by the same process, in alternating blocks).
+
 Nothing about timing is asserted. The run fails (exit status 1, after writing its report)
 when a total counted by threads or processes is wrong, when a measurement crashes, or when, in
 a full run, the racy control loses no update.
@@ -47,24 +53,30 @@ class Job:
     """One library on one interpreter, measured by one measure.py subprocess."""
 
     def __init__(self, key, label, adapter, pyver, python=None, base=None, pip=None, module=None,
-                 ours=False, variants=False):
+                 ours=False, variants=False, sections=("ops",), pip_args=(), venv_name=None, own_target=False):
         self.key, self.label, self.adapter, self.pyver = key, label, adapter, pyver
         self.python = python  # the interpreter to run measure.py with, once set up
         self.base = base  # the interpreter to make a venv from (peers) or to build for (ours)
-        self.pip, self.module = pip, module
+        self.pip, self.module, self.pip_args = pip, module, tuple(pip_args)
         self.ours, self.variants = ours, variants
+        self.sections = tuple(sections)  # what measure.py measures: see its --sections
+        self.venv_name = venv_name or key  # peers: CACHE/<venv_name>-<python version>
+        self.own_target = own_target  # ours: build in CACHE/target-<pyver>, not target/ (see envs.build_ours)
         self.status, self.error, self.result, self.venv, self.seconds = "ok", None, None, None, None
+        self.argv = None  # the measure.py command line
         self.digests = None  # this library: its package digest before and after the measurement
 
     def setup(self, cache):
         if self.status != "ok" or self.python is not None:
             return
         if self.ours:
-            self.python, self.error = envs.build_ours(self.base)
+            target = os.path.join(cache, "target-" + self.pyver) if self.own_target else None
+            self.python, self.error = envs.build_ours(self.base, target)
             if self.python is None:
                 self.status = "build failed"
         elif self.pip:
-            self.python, self.error = envs.peer_venv(cache, self.key, self.pip, self.module, self.base)
+            self.python, self.error = envs.peer_venv(cache, self.venv_name, self.pip, self.module, self.base,
+                                                     self.pip_args)
             if self.python is None:
                 self.status = "not installed"
         else:
@@ -82,7 +94,10 @@ class Job:
 
     def _measure(self, quick):
         cmd = [self.python, MEASURE, self.adapter] + (["--variants"] if self.variants else []) + (
-            ["--quick"] if quick else [])
+            ["--quick"] if quick else []) + (
+            ["--sections", ",".join(self.sections)] if self.sections != ("ops",) else [])
+        self.argv = " ".join(shlex.quote(os.path.relpath(a, ROOT) if os.path.isabs(a) and a.startswith(ROOT) else a)
+                             for a in cmd)
         env = dict(os.environ)
         env.pop("PYTHONPATH", None)  # each library only from its own environment
         began = time.time()
@@ -104,8 +119,10 @@ class Job:
 
     def as_dict(self):
         return {"key": self.key, "label": self.label, "adapter": self.adapter, "pyver": self.pyver,
-                "python": self.python, "pip": self.pip, "ours": self.ours, "status": self.status,
+                "python": self.python, "pip": self.pip, "pip_args": list(self.pip_args), "ours": self.ours,
+                "sections": list(self.sections), "status": self.status,
                 "error": self.error, "venv": self.venv, "seconds": self.seconds, "digests": self.digests,
+                "argv": self.argv,
                 "result": self.result}
 
 
@@ -123,7 +140,8 @@ def plan(args):
     base311 = envs.base_interpreter()
     v311 = envs.short(envs.python_version(base311))
     jobs = [
-        Job("ours-" + v311, "atomics 2.0 (this)", "atomics", v311, python=ours311, ours=True, variants=True),
+        Job("ours-" + v311, "atomics 2.0 (this)", "atomics", v311, python=ours311, ours=True, variants=True,
+            sections=("ops", "scaling", "pingpong")),
         Job("atomics-1.0.3", "atomics 1.0.3", "atomics", v311, base=base311, pip="atomics==1.0.3", module="atomics"),
         Job("atomicshm", "atomicshm", "atomicshm", v311, base=base311, pip="atomicshm", module="atomicshm"),
         Job("pytomic", "pytomic 0.2.3", "pytomic", v311, base=base311, pip="pytomic==0.2.3",
@@ -142,6 +160,21 @@ def plan(args):
         if py313 is None:
             job.status, job.error = "skipped", "no CPython 3.13 under `pyenv root`/versions/3.13.*"
     jobs += later
+    # free-threaded scaling: a wheel or nothing for the others (no source builds)
+    py313t, error = envs.free_threaded_python()
+    wheel = ("--only-binary", ":all:")
+    free = [
+        Job("ours-3.13t", "atomics 2.0 (this)", "atomics", "3.13t", base=py313t, ours=True, sections=("scaling",),
+            own_target=True),
+        Job("ft-utils-3.13t", "ft-utils", "ft-utils", "3.13t", base=py313t, pip="ft-utils", pip_args=wheel,
+            module="ft_utils.concurrency", sections=("scaling",), venv_name="ft-utils"),
+        Job("cereggii-3.13t", "cereggii", "cereggii", "3.13t", base=py313t, pip="cereggii", pip_args=wheel,
+            module="cereggii", sections=("scaling",), venv_name="cereggii"),
+    ]
+    for job in free:
+        if py313t is None:
+            job.status, job.error = "skipped", "no free-threaded CPython 3.13t: %s" % error
+    jobs += free
     if args.only:
         keep = set(args.only.split(","))
         jobs = [j for j in jobs if j.key in keep or j.ours and j.pyver == v311]
@@ -209,6 +242,12 @@ def check(jobs, quick):
             failures.append("%s imported atomics from %s, not from this source tree" % (job.key, where))
         if job.pip and job.venv and where and not where.startswith(job.venv):
             failures.append("%s imported its module from %s, outside its venv" % (job.key, where))
+        gil = job.result.get("gil_enabled") or {}
+        if job.result.get("free_threaded") and "scaling" in job.sections and (gil.get("end") or gil.get("start")):
+            msg = ("%s ran on a free-threaded build with the GIL enabled (sys._is_gil_enabled(): %s at the start, "
+                   "%s at the end): its scaling rows are not free-threaded"
+                   % (job.key, gil.get("start"), gil.get("end")))
+            (failures if job.ours else notes).append(msg)
         for name, r in sorted((job.result.get("processes") or {}).items()):
             if r is None or r["atomic"]:
                 continue
@@ -224,7 +263,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny n, one run each: a smoke test for CI")
     parser.add_argument("--out", help="output directory (default: docs/benchmarks, or a temporary one with --quick)")
-    parser.add_argument("--cache", default=envs.DEFAULT_CACHE, help="where the other libraries' virtualenvs live")
+    parser.add_argument("--cache", default=envs.DEFAULT_CACHE,
+                        help="where the other libraries' virtualenvs (and the 3.13t build directory) live")
     parser.add_argument("--ours-python", default=sys.executable,
                         help="the python of this library's 3.11 venv (default: the one running this)")
     parser.add_argument("--only", help="comma-separated job keys to run besides this library (for debugging)")
@@ -261,6 +301,8 @@ def main():
             job.measure(args.quick)
         if job.result and job.adapter == "stdlib":
             meta["pythons"].append([job.result["python"], job.result["executable"]])
+        elif job.result and job.result.get("free_threaded") and job.ours:
+            meta["pythons"].append([job.result["python"] + " free-threaded", job.base])
     meta["loadavg_end"] = loadavg()
     meta["duration"] = "%.0f s" % (time.time() - began)  # set-up and measurement, not the build
 
