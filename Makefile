@@ -4,7 +4,7 @@
 PYTHON ?= python3
 BENCH_PYTHON ?= python3.11
 
-.PHONY: demo test test-rust test-quick dev lint clean bench bench-quick
+.PHONY: demo test test-rust test-quick dev lint clean bench bench-quick fuzz memcheck chaos miri
 
 ## demo: several processes count in shared memory; atomics vs multiprocessing.Value
 demo:
@@ -34,6 +34,70 @@ bench-quick:
 	@venv=$$(tools/env.sh $(BENCH_PYTHON) release) && \
 	$$venv/bin/python -m pip install -q --disable-pip-version-check -r bench/requirements.txt && \
 	$$venv/bin/python bench/run.py --quick --command "make bench-quick" $(if $(BENCH_OUT),--out "$(BENCH_OUT)")
+
+## fuzz: the hostile-input fuzzer of the Python surface, long: at least a million calls
+## (figures in target/reliability/fuzz.json; docs/reliability.md)
+FUZZ_EXAMPLES ?= 6000
+fuzz:
+	@venv=$$(tools/env.sh $(PYTHON)) && mkdir -p target/reliability && \
+	ATOMICS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ATOMICS_FUZZ_STEPS=60 ATOMICS_FUZZ_BURST=40 \
+	ATOMICS_FUZZ_REPORT=target/reliability/fuzz.json \
+	$$venv/bin/python -m pytest -q -p no:cacheprovider tests/test_fuzz.py && \
+	$$venv/bin/python -c 'import json, sys; n = json.load(open("target/reliability/fuzz.json"))["calls"]; \
+	print("fuzz: %d calls" % n); sys.exit(n < 1_000_000 and "fewer than a million calls: raise FUZZ_EXAMPLES")'
+
+## memcheck: part of the Python suite under valgrind memcheck (PYTHONMALLOC=malloc, a few
+## minutes); fails on any invalid access, any error, or any error or leak naming the extension
+# CPython 3.13 by default: 3.11's int.from_bytes leaves the small int 0 "uninitialised" for
+# memcheck, which then reports every later use of it, in CPython or in any extension
+# (docs/reliability.md); 3.13 has no such report.
+MEMCHECK_PYTHON ?= $(or $(lastword $(sort $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.13.*/bin/python3.13))),$(PYTHON))
+MEMCHECK_TESTS ?= tests/test_fuzz.py tests/test_model.py tests/test_api.py tests/test_views.py \
+	tests/test_richer_ops.py tests/test_float.py tests/test_readonly_mapping.py tests/test_security.py tests/test_wait.py
+# Timing tests (a few milliseconds of slack) cannot hold at valgrind's speed, and an 8-byte
+# wait that sleeps crashes under valgrind (rustix's vDSO lookup; docs/reliability.md), so the
+# fuzzer's waits do not sleep and the 8-byte wait tests are left out.
+MEMCHECK_SKIP ?= not few_milliseconds and not promptly and not gil_is_released and not INT-8 and not BYTES-8 \
+	and not float_surface and not ping_pong
+memcheck:
+	@command -v valgrind >/dev/null || { echo "memcheck: valgrind is not installed"; exit 1; }
+	@venv=$$(tools/env.sh $(MEMCHECK_PYTHON)) && out=target/reliability/memcheck-$$(basename $$venv) && \
+	rm -rf $$out && mkdir -p $$out && echo "== valgrind memcheck on $$venv (logs in $$out)" && \
+	PYTHONMALLOC=malloc ATOMICS_FUZZ_EXAMPLES=40 ATOMICS_FUZZ_NO_SLEEP=1 ATOMICS_MODEL_EXAMPLES=3 ATOMICS_MODEL_STEPS=15 \
+	valgrind --tool=memcheck --suppressions=tools/valgrind-python.supp --leak-check=full \
+	  --show-leak-kinds=definite --errors-for-leak-kinds=none --num-callers=40 -s --log-file=$$out/%p.log \
+	  $$venv/bin/python -m pytest -q -p no:cacheprovider -k "$(MEMCHECK_SKIP)" $(MEMCHECK_TESTS); \
+	tests=$$?; \
+	invalid=$$(cat $$out/*.log | grep -cE "Invalid (read|write|free)|Mismatched free|Source and destination overlap|Jump to the invalid address|Syscall param"); \
+	errors=$$(grep -h "ERROR SUMMARY" $$out/*.log | awk '{s += $$4} END {print s + 0}'); \
+	ours=$$(cat $$out/*.log | grep -c "_native"); \
+	lost=$$(grep -h "definitely lost:" $$out/*.log | awk '{gsub(",", "", $$4); s += $$4} END {print s + 0}'); \
+	echo "memcheck: $$(ls $$out/*.log | wc -l) processes, pytest exit $$tests; invalid accesses: $$invalid;" \
+	  "errors: $$errors; errors or leaks naming the extension: $$ours;" \
+	  "definitely lost at exit (by CPython and numpy; none by the extension): $$lost bytes"; \
+	grep -h "used_suppression" $$out/*.log | awk '{n[$$4] += $$3} END {for (k in n) printf "  suppressed %6d x %s\n", n[k], k}'; \
+	test $$tests -eq 0 -a $$invalid -eq 0 -a $$errors -eq 0 -a $$ours -eq 0
+
+## chaos: workers taking tickets on a shared counter killed with SIGKILL, long: CHAOS_SECONDS
+## per start method (figures in target/reliability/chaos.json)
+CHAOS_SECONDS ?= 60
+chaos:
+	@venv=$$(tools/env.sh $(PYTHON)) && mkdir -p target/reliability && \
+	ATOMICS_CHAOS_SECONDS=$(CHAOS_SECONDS) ATOMICS_CHAOS_WORKERS=6 ATOMICS_CHAOS_REPORT=target/reliability/chaos.json \
+	$$venv/bin/python -m pytest -q -p no:cacheprovider tests/test_chaos.py
+
+## miri: the core crate's tests under Miri, those Miri can run (needs a nightly toolchain with
+## the miri component: rustup toolchain install nightly --component miri). Left out: width 16
+## (CPUID and cmpxchg16b are inline assembly), shm_open, futex_waitv (syscall 449), and the
+## 1- and 2-byte waits, whose 4-byte snapshot Miri reports as a mixed-size race (by design:
+## docs/reliability.md)
+MIRI_LIB_SKIP = --skip sixteen --skip shm:: --skip segment_views --skip views_of_two_mappings \
+	--skip native_widths_are_lock_free
+MIRI_WAIT_SKIP = --skip sixteen --skip high_half --skip a_store_and_notify --skip neighbours
+miri:
+	@cargo +nightly miri --version >/dev/null 2>&1 || { echo "miri: no nightly toolchain with the miri component"; exit 1; }
+	MIRIFLAGS=-Zmiri-disable-isolation cargo +nightly miri test -q -p atomics-core --lib -- $(MIRI_LIB_SKIP)
+	MIRIFLAGS=-Zmiri-disable-isolation cargo +nightly miri test -q -p atomics-core --test wait -- $(MIRI_WAIT_SKIP)
 
 ## dev: build the extension into .venv/<version> for the default interpreter
 dev:
