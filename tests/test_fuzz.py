@@ -82,7 +82,7 @@ try:
 except ImportError:  # pragma: no cover - numpy is optional
     np = None
 
-EXAMPLES = int(os.environ.get("ATOMICS_FUZZ_EXAMPLES", "100"))
+EXAMPLES = int(os.environ.get("ATOMICS_FUZZ_EXAMPLES", "300"))
 STEPS = int(os.environ.get("ATOMICS_FUZZ_STEPS", "40"))
 BURST = int(os.environ.get("ATOMICS_FUZZ_BURST", "30"))
 REPORT = os.environ.get("ATOMICS_FUZZ_REPORT")
@@ -97,6 +97,9 @@ SETTINGS = settings(
     suppress_health_check=list(HealthCheck),
 )
 
+# older numpy warns when np.bool_ (one of the hostile values) is used as an index
+pytestmark = pytest.mark.filterwarnings("ignore:In future, it will be an error for 'np.bool:DeprecationWarning")
+
 SHM = "/dev/shm"
 # conftest.py tags this session's segments (ATOMICS_SEGMENT_TAG) so that leak checks count
 # only ours, whatever else runs on the machine.
@@ -104,6 +107,10 @@ TAG = os.environ.get("ATOMICS_SEGMENT_TAG", "")
 NAME_PATTERN = re.compile(r"^/atomics_" + re.escape(TAG) + r"[a-z2-7]{11}$")
 RELEASED = "Operation forbidden on released AtomicCore object."
 MAX_TARGETS = 9
+
+# Segments whose creator was told to keep the name (unlink_on_close = False): the test removes
+# them itself, at the end of each run and, should a run fail half-way, at the end of the module.
+KEPT = set()
 
 # Figures of the run, reported at the end of the module (and written to ATOMICS_FUZZ_REPORT).
 COUNTS = collections.Counter()
@@ -1188,6 +1195,7 @@ class FuzzMachine(RuleBasedStateMachine):
         t = self.targets[i % len(self.targets)]
         b = t.backing
         if b.kind == "segment" and b.seg is not None and b.owner and keep_name and not b.released:
+            KEPT.add(b.file.path())
             b.seg.unlink_on_close = False
             assert b.seg.unlink_on_close is False
             b.file.kept = True
@@ -2210,6 +2218,12 @@ class FuzzMachine(RuleBasedStateMachine):
             assert got == want, f"segment {f.name} differs from the model"
 
     def teardown(self):
+        try:
+            self.check_teardown()
+        finally:
+            remove_kept()
+
+    def check_teardown(self):
         while self.targets:
             self.drop_target(0)
         for b in self.backings:
@@ -2230,6 +2244,15 @@ class FuzzMachine(RuleBasedStateMachine):
 
 
 
+def remove_kept():
+    for path in list(KEPT):
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        KEPT.discard(path)
+
+
 class WaitHang(BaseException):
     """Raised by SIGALRM in a wait() that blocks although it was given a short timeout."""
 
@@ -2244,6 +2267,7 @@ def report(request):
     start = time.monotonic()
     yield
     signal.signal(signal.SIGALRM, previous)
+    remove_kept()
     elapsed = time.monotonic() - start
     figures = {
         "calls": COUNTS["calls"],

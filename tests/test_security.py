@@ -24,8 +24,6 @@ import gc
 import os
 import re
 import shutil
-import signal
-import stat
 import struct
 import subprocess
 import sys
