@@ -8,6 +8,7 @@ from ._atypes import ANY, BYTES, FLOAT, INT, INTEGRAL, UINT
 from ._enums import MemoryOrder, OpType
 from ._native import Alignment, CmpxchgResult
 from . import base, ctx, exc, shared, view
+from . import arrays as _arrays
 from .shared import new as _new_shared
 
 __all__ = ["atomic", "atomicview", "ANY", "INTEGRAL", "BYTES", "INT", "UINT", "Alignment", "CmpxchgResult", "MemoryOrder", "OpType"]
@@ -58,6 +59,30 @@ def atomicview(buffer, atype, **kwargs):
     """
     _, context, passes_kwargs = _classes(atype)
     return context(buffer=buffer, **kwargs) if passes_kwargs else context(buffer=buffer)
+
+
+def array(length, width, atype, *, shared=False, **kwargs):
+    """A new array of ``length`` atomics of ``width`` bytes each, zeroed.
+
+    ``atype`` is ``INT``, ``UINT``, ``BYTES``, ``FLOAT`` or ``INTEGRAL`` (with
+    ``is_signed=``). Every operation of an atomic exists with the element's index first
+    (``a.fetch_add(i, 1)``), plus bulk operations over many indices (``a.add_at(indices)``,
+    ``a.load_all()``); see ``atomics.arrays``. With ``shared=True`` the memory is a new
+    shared-memory segment and the array pickles by reference, as ``atomic(..., shared=True)``.
+    """
+    return _arrays.new(length, width, atype, shared=shared, kwargs=kwargs)
+
+
+def arrayview(buffer, atype, *, width=None, **kwargs):
+    """An array of atomics over ``buffer`` (any C-contiguous object with the buffer protocol:
+    a numpy array, ``bytearray``, ``mmap``, shared memory), whose size must be a multiple of
+    ``width`` (by default the buffer's item size: 8 for a numpy ``int64`` array). The buffer
+    stays pinned until ``release()``; use it as a context manager to release on exit::
+
+        with atomics.arrayview(counts, atomics.INT) as a:
+            a.add_at(indices)
+    """
+    return _arrays.view(buffer, atype, width, kwargs)
 
 
 from . import sync  # noqa: E402  (built on atomic(), defined above)

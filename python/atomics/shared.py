@@ -26,7 +26,7 @@ from . import _native
 from ._atypes import ANY, BYTES, FLOAT, INT, INTEGRAL, UINT
 from ._native import SharedSegment
 
-__all__ = ["SharedSegment", "attach", "layout"]
+__all__ = ["SharedSegment", "attach", "attach_array", "layout"]
 
 CACHE_LINE = 64
 
@@ -100,10 +100,32 @@ def attach(name, width=None, atype=None):
     made = _KINDS.get(segment.kind)
     if made is None:
         raise TypeError(f"segment {name} holds a layout of several atomics; use SharedSegment.attach(name).atomic(...)")
+    if segment.size != segment.width:
+        count = segment.size // segment.width if segment.width else 0
+        raise ValueError(
+            f"segment {name} holds an array of {count} {segment.kind} atomics of width {segment.width}, "
+            "not one atomic; use atomics.shared.attach_array(name)"
+        )
     if (width is not None and width != segment.width) or (atype is not None and atype is not made):
         asked = f"{getattr(atype, '__name__', atype)} of width {width}"
         raise ValueError(f"segment {name} holds an {segment.kind} of width {segment.width}, not {asked}")
     return segment.atomic(0, segment.width, made)
+
+
+def attach_array(name, width=None, atype=None):
+    """The array of a segment made by ``array(length, width, atype, shared=True)`` in any
+    process, by the segment's name (``arr.shared_name``): every atomic of its data. ``width``
+    and ``atype``, when given, must match what the segment was made for."""
+    segment = SharedSegment.attach(name)
+    made = _KINDS.get(segment.kind)
+    if made is None:
+        raise TypeError(f"segment {name} holds a layout of several atomics; use SharedSegment.attach(name).array(...)")
+    if segment.width == 0 or segment.size % segment.width:
+        raise ValueError(f"segment {name} does not hold whole atomics of width {segment.width}")
+    if (width is not None and width != segment.width) or (atype is not None and atype is not made):
+        asked = f"{getattr(atype, '__name__', atype)} of width {width}"
+        raise ValueError(f"segment {name} holds {segment.kind} atomics of width {segment.width}, not {asked}")
+    return segment.array(0, segment.size // segment.width, segment.width, made)
 
 
 def layout(widths, cache_line_padded=False):

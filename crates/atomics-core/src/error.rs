@@ -52,6 +52,29 @@ pub enum Error {
         /// The width in bytes.
         width: usize,
     },
+    /// An element index outside an array of `len` elements.
+    Index {
+        /// The index asked for.
+        index: usize,
+        /// The array's length.
+        len: usize,
+    },
+    /// A buffer whose size is not a multiple of the width of its atomics.
+    ArraySize {
+        /// The buffer's size in bytes.
+        bytes: usize,
+        /// The width of each atomic.
+        width: usize,
+    },
+    /// A bulk operation was given a number of values or bytes that does not match.
+    Length {
+        /// What the operation names (`"values"`, `"out"`, `"buffer"`).
+        what: &'static str,
+        /// The number needed.
+        expected: usize,
+        /// The number given.
+        given: usize,
+    },
 }
 
 impl fmt::Display for Error {
@@ -83,6 +106,13 @@ impl fmt::Display for Error {
             Error::Overflow { op } => write!(f, "{} would overflow; the value is unchanged.", op.name()),
             Error::WaitUnsupported { width } => {
                 write!(f, "wait and notify are not supported on objects with a width of {width}.")
+            }
+            Error::Index { index, len } => write!(f, "index {index} is out of range for an array of {len} atomics."),
+            Error::ArraySize { bytes, width } => {
+                write!(f, "a buffer of {bytes} bytes does not hold a whole number of atomics of width {width}.")
+            }
+            Error::Length { what, expected, given } => {
+                write!(f, "'{what}' has {given} items where {expected} are needed.")
             }
         }
     }

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod arch;
+mod array;
 mod error;
 mod op;
 mod order;
@@ -12,6 +13,7 @@ mod view;
 pub mod wait;
 mod width;
 
+pub use array::{Operands, RegionArray};
 pub use error::Error;
 pub use op::{supported_ops, Arithmetic, OpType};
 pub use order::{check_fail_order, check_order, MemoryOrder};

@@ -10,7 +10,7 @@
 use core::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, AtomicU8};
 
 use crate::arch;
-use crate::MemoryOrder;
+use crate::{MemoryOrder, Width};
 
 /// A read-modify-write that hardware (or one CAS loop) performs atomically.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +49,11 @@ impl Rmw {
 /// - for width 16, the CPU has the instruction the function needs (`arch::has_cas16`, or
 ///   `arch::has_load16` for a load that must not write).
 pub(crate) trait Word {
+    /// The width of this word.
+    const WIDTH: Width;
+    /// The width in bytes.
+    const BYTES: usize = Self::WIDTH.bytes();
+
     unsafe fn load(ptr: *mut u8, order: MemoryOrder) -> u128;
     unsafe fn store(ptr: *mut u8, value: u128, order: MemoryOrder);
     unsafe fn compare_exchange(
@@ -67,7 +72,7 @@ pub(crate) trait Word {
 }
 
 macro_rules! native_word {
-    ($name:ident, $atomic:ident, $int:ty) => {
+    ($name:ident, $atomic:ident, $int:ty, $width:ident) => {
         pub(crate) enum $name {}
 
         impl $name {
@@ -83,6 +88,8 @@ macro_rules! native_word {
         }
 
         impl Word for $name {
+            const WIDTH: Width = Width::$width;
+
             #[inline(always)]
             unsafe fn load(ptr: *mut u8, order: MemoryOrder) -> u128 {
                 // SAFETY: forwarded from the caller.
@@ -155,10 +162,10 @@ macro_rules! native_word {
     };
 }
 
-native_word!(Word1, AtomicU8, u8);
-native_word!(Word2, AtomicU16, u16);
-native_word!(Word4, AtomicU32, u32);
-native_word!(Word8, AtomicU64, u64);
+native_word!(Word1, AtomicU8, u8, W1);
+native_word!(Word2, AtomicU16, u16, W2);
+native_word!(Word4, AtomicU32, u32, W4);
+native_word!(Word8, AtomicU64, u64, W8);
 
 /// 16 bytes through the architecture backend. `cmpxchg16b` is a full barrier, so every order
 /// is honoured by the strongest one.
@@ -185,6 +192,8 @@ impl Word16 {
 }
 
 impl Word for Word16 {
+    const WIDTH: Width = Width::W16;
+
     unsafe fn load(ptr: *mut u8, _order: MemoryOrder) -> u128 {
         // SAFETY: forwarded from the caller.
         unsafe { Self::read(ptr) }

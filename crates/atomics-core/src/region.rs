@@ -53,13 +53,18 @@ impl Region {
     /// - every access to those bytes by anyone (threads, processes, other languages) is atomic
     ///   and of width `len`.
     pub unsafe fn new(ptr: *mut u8, len: usize, readonly: bool) -> Result<Region, Error> {
-        let width = Width::from_bytes(len)
-            .filter(|w| if readonly { w.has_read_only_load() } else { w.is_lock_free() })
-            .ok_or(Error::UnsupportedWidth { width: len, readonly })?;
+        let width = Width::for_access(len, readonly).ok_or(Error::UnsupportedWidth { width: len, readonly })?;
         if ptr as usize % width.alignment() != 0 {
             return Err(Error::Alignment { width: len, address: ptr as usize });
         }
         Ok(Region { ptr, width, readonly })
+    }
+
+    /// A region whose width, alignment and validity were checked by its creator (an element
+    /// of a [`crate::RegionArray`]); the `# Safety` of [`Region::new`] holds for it.
+    #[inline(always)]
+    pub(crate) const fn from_checked(ptr: *mut u8, width: Width, readonly: bool) -> Region {
+        Region { ptr, width, readonly }
     }
 
     /// The width.

@@ -94,6 +94,12 @@ impl Width {
         out
     }
 
+    /// The width of `bytes` if regions of that width exist for this access on the running
+    /// CPU: every operation lock-free, or for read-only memory a true load.
+    pub fn for_access(bytes: usize, readonly: bool) -> Option<Width> {
+        Width::from_bytes(bytes).filter(|w| if readonly { w.has_read_only_load() } else { w.is_lock_free() })
+    }
+
     /// Whether every operation on this width is a lock-free, address-free hardware atomic
     /// on the running CPU. Widths 1 to 8 always are; 16 needs `cmpxchg16b`.
     pub fn is_lock_free(self) -> bool {

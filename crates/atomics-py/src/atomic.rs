@@ -14,6 +14,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyList, PyTuple};
 
+use crate::array::AtomicArrayBase;
 use crate::convert;
 use crate::errors::{core_error, py_op_type, unsupported_width, Imported};
 use crate::handle::Handle;
@@ -95,7 +96,7 @@ fn arithmetic_of(slf: &Bound<'_, AtomicBase>, is_integral: &Bound<'_, PyAny>) ->
 }
 
 /// A width argument that atomics of this arithmetic can have on this CPU.
-fn checked_width(py: Python<'_>, width: &Bound<'_, PyAny>, arithmetic: Arithmetic) -> PyResult<usize> {
+pub(crate) fn checked_width(py: Python<'_>, width: &Bound<'_, PyAny>, arithmetic: Arithmetic) -> PyResult<usize> {
     let bytes = convert::width(width)?;
     match Width::supported(bytes) {
         Some(w) if arithmetic.has_width(w) => Ok(bytes),
@@ -196,6 +197,25 @@ impl AtomicBase {
                 .get();
             let arithmetic = arithmetic_of(slf, &PyBool::new(py, core.integral))?;
             Handle::new(py, core.memory.clone(), arithmetic, core.signed.bind(py))
+        })
+    }
+
+    /// Makes the object the atomic at `index` of `array` (`array.element(index)`), sharing
+    /// its memory.
+    fn _init_element(
+        slf: &Bound<'_, Self>,
+        array: &Bound<'_, AtomicArrayBase>,
+        index: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let py = slf.py();
+        slf.get().init("Atomic", || {
+            let array = array.get().handle()?;
+            let integral = PyBool::new(py, array.arithmetic() == Arithmetic::Integer);
+            if arithmetic_of(slf, &integral)? != array.arithmetic() {
+                return Err(PyTypeError::new_err("an element's class must be of the array's family"));
+            }
+            let (backing, region) = array.element_parts(py, index)?;
+            Handle::new(py, Memory::from_parts(region, backing), array.arithmetic(), array.signed_obj().bind(py))
         })
     }
 

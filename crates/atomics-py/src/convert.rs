@@ -42,6 +42,25 @@ fn negative_unsigned() -> PyErr {
     PyOverflowError::new_err("can't convert negative int to unsigned")
 }
 
+/// The bit pattern of `value` as a `width`-byte integer, signed or not, refused as
+/// [`int_to_bits`] refuses it when out of range.
+pub(crate) fn int_in_range(value: i128, width: Width, signed: bool) -> PyResult<u128> {
+    let bits = width.bits();
+    if signed {
+        let max = if bits == 128 { i128::MAX } else { (1i128 << (bits - 1)) - 1 };
+        if value < -max - 1 || value > max {
+            return Err(too_big());
+        }
+        Ok(value as u128 & width.mask())
+    } else if value < 0 {
+        Err(negative_unsigned())
+    } else if value as u128 > width.mask() {
+        Err(too_big())
+    } else {
+        Ok(value as u128)
+    }
+}
+
 /// The bit pattern of integer `obj` as a `width`-byte integer, signed or not. Out-of-range
 /// values are refused (never wrapped) with the `OverflowError`s of `int.to_bytes`.
 #[inline(always)]

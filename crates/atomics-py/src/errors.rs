@@ -75,6 +75,8 @@ fn build(py: Python<'_>, error: Error) -> PyResult<PyErr> {
         Error::WaitUnsupported { .. } => {
             return Ok(pyo3::exceptions::PyNotImplementedError::new_err(error.to_string()))
         }
+        Error::Index { .. } => return Ok(pyo3::exceptions::PyIndexError::new_err(error.to_string())),
+        Error::ArraySize { .. } | Error::Length { .. } => return Ok(PyValueError::new_err(error.to_string())),
     };
     Ok(PyErr::from_value(exception))
 }

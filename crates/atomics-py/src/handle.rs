@@ -5,13 +5,13 @@ use std::marker::PhantomData;
 
 use std::time::{Duration, Instant};
 
-use atomics_core::{check_order, Arithmetic, Error, OpType, WaitOutcome, Width};
+use atomics_core::{check_order, Arithmetic, Error, OpType, Region, WaitOutcome, Width};
 use pyo3::prelude::*;
 
 use crate::cmpxchg::CmpxchgResult;
 use crate::convert::{self, bit_index, memory_order};
 use crate::errors::core_error;
-use crate::memory::{InUse, Memory};
+use crate::memory::{Backing, InUse, Memory};
 use crate::values::Values;
 
 /// An atomic object's memory and how it reads it. Immutable once made.
@@ -55,25 +55,66 @@ impl Handle {
         Handle { memory: self.memory.clone(), signed_obj: self.signed_obj.clone_ref(py), ..*self }
     }
 
+    /// The operations on values of family `V`.
+    #[inline(always)]
+    pub(crate) fn values<V: Values>(&self) -> Family<'_, V> {
+        let (region, backing) = self.memory.parts();
+        Family { region, backing, signed: self.signed, values: PhantomData }
+    }
+}
+
+/// How long one sleep of `wait` lasts at most: signals (Ctrl-C) are checked between sleeps,
+/// and a release of the memory waits for sleepers for at most this long.
+const WAIT_SLICE: Duration = Duration::from_millis(50);
+
+/// Maps a refused core operation to its Python exception.
+fn refused(py: Python<'_>) -> impl FnOnce(Error) -> PyErr + '_ {
+    move |error| core_error(py, error)
+}
+
+/// One atomic (a scalar's memory or an array's element) seen through the value conversions
+/// of family `V`: every operation parses its arguments, makes one call into the core on the
+/// region, and builds the result.
+pub(crate) struct Family<'a, V> {
+    region: Region,
+    backing: &'a Backing,
+    signed: bool,
+    values: PhantomData<V>,
+}
+
+impl<'a, V: Values> Family<'a, V> {
+    /// Element `region` of `backing`, whose values are signed when `signed`.
+    #[inline(always)]
+    pub(crate) fn new(region: Region, backing: &'a Backing, signed: bool) -> Self {
+        Family { region, backing, signed, values: PhantomData }
+    }
+}
+
+impl<V: Values> Family<'_, V> {
     /// The region for one core operation (or the released `ValueError`); see
-    /// [`Memory::enter`]. Every operation is written
-    /// `let outcome = h.enter()?.operation(...); outcome.map_err(refused(py))`: the region is
-    /// given up at the end of the `let`, before mapping an error runs Python code, and the
+    /// [`Backing::enter`]. Every operation is written
+    /// `let outcome = self.enter()?.operation(...); outcome.map_err(refused(py))`: the region
+    /// is given up at the end of the `let`, before mapping an error runs Python code, and the
     /// call is written out (not passed as a closure) so that the constant operation folds.
     #[inline(always)]
     fn enter(&self) -> PyResult<InUse<'_>> {
-        self.memory.enter()
+        self.backing.enter(self.region)
     }
 
     /// Fails unless `op` exists here, for checks that must precede argument conversion.
     fn check_supported(&self, py: Python<'_>, op: OpType) -> PyResult<()> {
-        self.memory.region()?.check_supported(op).map_err(|e| core_error(py, e))
+        self.backing.check_open()?;
+        self.region.check_supported(op).map_err(|e| core_error(py, e))
     }
 
-    /// The operations on values of family `V`.
+    fn parse(&self, obj: &Bound<'_, PyAny>, name: &str, cmpxchg: bool) -> PyResult<u128> {
+        V::parse(obj, self.region.width(), self.signed, name, cmpxchg)
+    }
+
+    /// The Python value of `bits`.
     #[inline(always)]
-    pub(crate) fn values<V: Values>(&self) -> Family<'_, V> {
-        Family { handle: self, values: PhantomData }
+    pub(crate) fn build<'py>(&self, py: Python<'py>, bits: u128) -> PyResult<Bound<'py, PyAny>> {
+        V::build(py, bits, self.region.width(), self.signed)
     }
 
     /// `notify_one` / `notify_all`.
@@ -104,33 +145,6 @@ impl Handle {
             outcome.map_err(refused(py))
         }
     }
-}
-
-/// How long one sleep of `wait` lasts at most: signals (Ctrl-C) are checked between sleeps,
-/// and a release of the memory waits for sleepers for at most this long.
-const WAIT_SLICE: Duration = Duration::from_millis(50);
-
-/// Maps a refused core operation to its Python exception.
-fn refused(py: Python<'_>) -> impl FnOnce(Error) -> PyErr + '_ {
-    move |error| core_error(py, error)
-}
-
-/// A handle seen through the value conversions of family `V`.
-pub(crate) struct Family<'a, V> {
-    handle: &'a Handle,
-    values: PhantomData<V>,
-}
-
-impl<V: Values> Family<'_, V> {
-    fn parse(&self, obj: &Bound<'_, PyAny>, name: &str, cmpxchg: bool) -> PyResult<u128> {
-        V::parse(obj, self.handle.width, self.handle.signed, name, cmpxchg)
-    }
-
-    /// The Python value of `bits`.
-    #[inline(always)]
-    pub(crate) fn build<'py>(&self, py: Python<'py>, bits: u128) -> PyResult<Bound<'py, PyAny>> {
-        V::build(py, bits, self.handle.width, self.handle.signed)
-    }
 
     #[inline(always)]
     pub(crate) fn store(
@@ -139,7 +153,7 @@ impl<V: Values> Family<'_, V> {
         desired: &Bound<'_, PyAny>,
         order: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let h = self.handle;
+        let h = self;
         let bits;
         let order = if V::CHECKS_BEFORE_CONVERSION {
             h.check_supported(py, OpType::Store)?;
@@ -158,7 +172,7 @@ impl<V: Values> Family<'_, V> {
     #[inline(always)]
     pub(crate) fn load<'py>(&self, py: Python<'py>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let order = memory_order(order, "order")?;
-        let outcome = self.handle.enter()?.load(order);
+        let outcome = self.enter()?.load(order);
         let bits = outcome.map_err(refused(py))?;
         self.build(py, bits)
     }
@@ -166,7 +180,7 @@ impl<V: Values> Family<'_, V> {
     /// A read-modify-write (`EXCHANGE`, binary and arithmetic operations); the previous value.
     #[inline(always)]
     pub(crate) fn rmw(&self, py: Python<'_>, op: OpType, args: RmwArgs<'_, '_>) -> PyResult<u128> {
-        let h = self.handle;
+        let h = self;
         if V::CHECKS_BEFORE_CONVERSION {
             h.check_supported(py, op)?;
         }
@@ -200,7 +214,7 @@ impl<V: Values> Family<'_, V> {
                 Some(d) if d <= now + WAIT_SLICE => d,
                 _ => now + WAIT_SLICE,
             };
-            match self.handle.memory.wait(py, old, slice_end)?.map_err(refused(py))? {
+            match self.backing.wait(py, self.region, old, slice_end)?.map_err(refused(py))? {
                 WaitOutcome::Changed => return Ok(true),
                 WaitOutcome::TimedOut if deadline.is_some_and(|d| Instant::now() >= d) => return Ok(false),
                 WaitOutcome::TimedOut | WaitOutcome::Interrupted => py.check_signals()?,
@@ -217,10 +231,10 @@ impl<V: Values> Family<'_, V> {
         };
         let order = memory_order(args.order, "order")?;
         if V::FLOAT {
-            let outcome = self.handle.enter()?.float_arithmetic(op, operand, order);
+            let outcome = self.enter()?.float_arithmetic(op, operand, order);
             return outcome.map_err(refused(py));
         }
-        let outcome = self.handle.enter()?.arithmetic(op, operand, order, self.handle.signed);
+        let outcome = self.enter()?.arithmetic(op, operand, order, self.signed);
         outcome.map_err(refused(py))
     }
 
@@ -231,14 +245,14 @@ impl<V: Values> Family<'_, V> {
         py: Python<'py>,
         f: &Bound<'py, PyAny>,
     ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
-        let outcome = self.handle.enter()?.load(atomics_core::MemoryOrder::SeqCst);
+        let outcome = self.enter()?.load(atomics_core::MemoryOrder::SeqCst);
         let mut current = outcome.map_err(refused(py))?;
         loop {
             let old = self.build(py, current)?;
             let new = f.call1((&old,))?; // Python code: no region is held here
             let bits = self.parse(&new, "fn result", false)?;
             let (s, fail) = (atomics_core::MemoryOrder::SeqCst, atomics_core::MemoryOrder::SeqCst);
-            let outcome = self.handle.enter()?.compare_exchange(OpType::CmpxchgWeak, current, bits, s, fail);
+            let outcome = self.enter()?.compare_exchange(OpType::CmpxchgWeak, current, bits, s, fail);
             match outcome.map_err(refused(py))? {
                 Ok(_) => return Ok((old, new)),
                 Err(found) => current = found,
@@ -258,7 +272,7 @@ impl<V: Values> Family<'_, V> {
         failure: Option<&Bound<'_, PyAny>>,
         names: (&str, &str),
     ) -> PyResult<CmpxchgResult> {
-        let h = self.handle;
+        let h = self;
         if V::CHECKS_BEFORE_CONVERSION {
             h.check_supported(py, op)?;
         }
@@ -267,7 +281,9 @@ impl<V: Values> Family<'_, V> {
         let (s, f) = (memory_order(success, names.0)?, memory_order(failure, names.1)?);
         let outcome = h.enter()?.compare_exchange(op, e, d, s, f);
         Ok(match outcome.map_err(refused(py))? {
-            Ok(previous) => CmpxchgResult::new(true, V::expected_on_success(expected, previous, h.width, h.signed)?),
+            Ok(previous) => {
+                CmpxchgResult::new(true, V::expected_on_success(expected, previous, h.region.width(), h.signed)?)
+            }
             Err(found) => CmpxchgResult::new(false, self.build(py, found)?),
         })
     }

@@ -9,7 +9,9 @@ use atomics_core::MemoryOrder;
 use pyo3::prelude::*;
 
 mod alignment;
+mod array;
 mod atomic;
+mod bulk;
 mod cmpxchg;
 mod convert;
 mod errors;
@@ -28,6 +30,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<atomic::AtomicIntegralBase>()?;
     m.add_class::<atomic::AtomicBytesBase>()?;
     m.add_class::<atomic::AtomicFloatBase>()?;
+    m.add_class::<array::AtomicArrayBase>()?;
+    m.add_class::<array::AtomicIntegralArrayBase>()?;
+    m.add_class::<array::AtomicBytesArrayBase>()?;
+    m.add_class::<array::AtomicFloatArrayBase>()?;
     m.add_class::<cmpxchg::CmpxchgResult>()?;
     m.add_class::<alignment::Alignment>()?;
     m.add_class::<shared::SharedSegment>()?;

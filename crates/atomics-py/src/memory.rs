@@ -2,7 +2,7 @@
 //! Python object (`bytearray`, `mmap`, shared memory, numpy, ...) and pinned until released,
 //! or a named shared-memory segment mapped into this process.
 
-use std::cell::UnsafeCell;
+use std::alloc::{alloc_zeroed, dealloc, Layout};
 use std::ffi::c_int;
 use std::ptr::NonNull;
 use std::sync::atomic::{fence, AtomicUsize, Ordering};
@@ -17,10 +17,6 @@ use pyo3::prelude::*;
 
 use crate::errors::core_error;
 use crate::guard::{Entered, ReleaseGuard};
-
-/// 16 zeroed bytes aligned for every width: the memory of an `atomic()` object.
-#[repr(C, align(16))]
-struct OwnedCell(UnsafeCell<[u8; 16]>);
 
 /// A mapped shared-memory segment and whether releasing it removes its name.
 struct MappedSegment {
@@ -39,8 +35,9 @@ impl MappedSegment {
 }
 
 enum Owner {
-    /// Private memory (a leaked `Box`), freed by `Drop`; reached only through the region.
-    Owned(NonNull<OwnedCell>),
+    /// Private zeroed memory from the global allocator, freed by `Drop`; reached only
+    /// through regions.
+    Owned { data: NonNull<u8>, layout: Layout },
     /// A Python buffer export, released at most once (`None` after release).
     Buffer(Mutex<Option<Box<ffi::Py_buffer>>>),
     /// A shared-memory segment, unmapped at most once (`None` after release).
@@ -72,9 +69,9 @@ pub(crate) struct Memory {
     backing: Arc<Backing>,
 }
 
-/// A region admitted for one operation (see [`Memory::enter`]).
+/// A region admitted for one operation (see [`Backing::enter`]).
 pub(crate) struct InUse<'a> {
-    region: &'a Region,
+    region: Region,
     _entered: Entered<'a>,
 }
 
@@ -83,7 +80,7 @@ impl std::ops::Deref for InUse<'_> {
 
     #[inline(always)]
     fn deref(&self) -> &Region {
-        self.region
+        &self.region
     }
 }
 
@@ -95,70 +92,45 @@ pub(crate) fn released_error() -> PyErr {
 impl Memory {
     /// Zeroed private memory of `width` bytes, which must be a supported width.
     pub(crate) fn owned(width: usize) -> Result<Memory, Error> {
-        let cell = NonNull::from(Box::leak(Box::new(OwnedCell(UnsafeCell::new([0; 16])))));
-        let backing = Arc::new(Backing {
-            guard: ReleaseGuard::never_released(),
-            waiters: AtomicUsize::new(0),
-            owner: Owner::Owned(cell),
-        });
-        // SAFETY: the cell is 16 bytes, 16-aligned, freed only by the backing's Drop (after
-        // the last region into it is gone), and reached only through the region.
-        let region = unsafe { Region::new(cell.as_ptr().cast(), width, false) }?;
+        let (backing, data) = Backing::owned(width).ok_or(Error::UnsupportedWidth { width, readonly: false })?;
+        // SAFETY: `data` holds `width` zeroed bytes aligned to 16, freed only by the backing's
+        // Drop (after the last region into it is gone) and reached only through the region.
+        let region = unsafe { Region::new(data, width, false) }?;
         Ok(Memory { region, backing })
     }
 
     /// Exports `obj`'s buffer and keeps it pinned (the exporter refuses to resize or close)
     /// until [`Memory::release`] or drop. `what` names the argument in error messages.
     pub(crate) fn from_buffer(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Memory> {
-        let buffer = export(obj, what)?;
-        let (ptr, len, readonly) = (buffer.buf.cast::<u8>(), buffer.len as usize, buffer.readonly != 0);
-        let backing = Arc::new(Backing {
-            guard: ReleaseGuard::new(),
-            waiters: AtomicUsize::new(0),
-            owner: Owner::Buffer(Mutex::new(Some(buffer))),
-        });
-        // SAFETY: the export keeps `len` bytes at `ptr` valid, writable unless `readonly`,
-        // until it is released, which happens only after the guard admits no more operations.
-        // `Region::new` also asks that every other access be atomic and of the same width;
-        // Python code can break that (plain `buf[0] = 1`, or views of another width over
-        // overlapping bytes). Rust's model calls such races undefined; the hardware does not:
-        // every access here is one aligned instruction, which x86-64 and AArch64 define for
-        // mixed sizes and plain stores. The library relies on those hardware semantics, as
-        // C and C++ programs sharing memory with atomics do.
+        let (backing, ptr, len, readonly) = Backing::from_buffer(obj, what)?;
+        // SAFETY: see `Backing::from_buffer`, which pins `len` bytes at `ptr`, writable unless
+        // `readonly`, for as long as the guard admits operations.
         let region = unsafe { Region::new(ptr, len, readonly) }.map_err(|e| core_error(obj.py(), e))?;
         Ok(Memory { region, backing })
     }
 
     /// The atomic of `width` bytes at data offset `offset` of a segment backing.
     pub(crate) fn in_segment(py: Python<'_>, backing: &Arc<Backing>, offset: usize, width: usize) -> PyResult<Memory> {
-        let Owner::Segment { data, size, name, .. } = &backing.owner else {
-            return Err(PyTypeError::new_err("not a shared-memory segment"));
-        };
-        if backing.guard.is_released() {
-            return Err(released_error());
-        }
-        if offset.checked_add(width).is_none_or(|end| end > *size) {
-            return Err(PyValueError::new_err(format!(
-                "an atomic of width {width} at offset {offset} does not fit in segment {name} of {size} data bytes"
-            )));
-        }
-        // SAFETY: `offset + width` is within the segment's data, which stays mapped until the
-        // backing is released (after its guard admits no more operations) or dropped. Other
-        // processes sharing the segment access it with atomics of the same layout; see
-        // `from_buffer` for what the library relies on when they do not.
-        let region = unsafe { Region::new(data.as_ptr().add(offset), width, false) }.map_err(|e| core_error(py, e))?;
+        let ptr = backing.segment_range(offset, width, || format!("an atomic of width {width}"))?;
+        // SAFETY: `segment_range` checked that `offset + width` is within the segment's data,
+        // which stays mapped until the backing is released (after its guard admits no more
+        // operations) or dropped. Other processes sharing the segment access it with atomics
+        // of the same layout; see `Backing::from_buffer` for what the library relies on when
+        // they do not.
+        let region = unsafe { Region::new(ptr, width, false) }.map_err(|e| core_error(py, e))?;
         Ok(Memory { region, backing: backing.clone() })
     }
 
-    /// The region for one operation, or the released `ValueError`. The memory stays valid
-    /// while the result lives; hold it for the atomic operation only, never across Python
-    /// code (which could wait on a release that waits on this operation).
+    /// Region `region` of `backing` (which `region` must lie in).
+    pub(crate) fn from_parts(region: Region, backing: Arc<Backing>) -> Memory {
+        Memory { region, backing }
+    }
+
+    /// The region (valid while the backing is not released; see [`Backing::enter`]) and the
+    /// backing.
     #[inline(always)]
-    pub(crate) fn enter(&self) -> PyResult<InUse<'_>> {
-        match self.backing.guard.enter() {
-            Some(entered) => Ok(InUse { region: &self.region, _entered: entered }),
-            None => Err(released_error()),
-        }
+    pub(crate) fn parts(&self) -> (Region, &Backing) {
+        (self.region, &self.backing)
     }
 
     /// The region's description, or the released `ValueError`.
@@ -172,28 +144,7 @@ impl Memory {
 
     /// The segment name and data offset of this memory, if it is in a segment.
     pub(crate) fn segment_place(&self) -> Option<(&str, usize)> {
-        match &self.backing.owner {
-            Owner::Segment { data, name, .. } => Some((name, self.region.address() - data.as_ptr() as usize)),
-            _ => None,
-        }
-    }
-
-    /// Sleeps (detached) while the value equals `old`, until `deadline` at the latest; see
-    /// `Region::wait`. The memory stays mapped while this thread sleeps on it: a release waits
-    /// for the sleepers to leave.
-    pub(crate) fn wait(&self, py: Python<'_>, old: u128, deadline: Instant) -> PyResult<Result<WaitOutcome, Error>> {
-        let backing = &*self.backing;
-        backing.waiters.fetch_add(1, Ordering::SeqCst);
-        fence(Ordering::SeqCst); // pairs with the fence in `release`: one sees the other
-        let outcome = if backing.guard.is_released() {
-            None
-        } else {
-            let region = self.region;
-            let timeout = deadline.saturating_duration_since(Instant::now());
-            Some(py.detach(|| region.wait(old, Some(timeout))))
-        };
-        backing.waiters.fetch_sub(1, Ordering::SeqCst);
-        outcome.ok_or_else(released_error)
+        self.backing.segment_place(self.region.address())
     }
 
     /// Releases the backing for every object that uses it; see [`Backing::release`].
@@ -203,6 +154,121 @@ impl Memory {
 }
 
 impl Backing {
+    /// `bytes` zeroed private bytes aligned to 16 (the widest atomic), never released, and
+    /// their address (dangling but aligned when `bytes` is 0).
+    /// None when the allocator has no such memory.
+    pub(crate) fn owned(bytes: usize) -> Option<(Arc<Backing>, *mut u8)> {
+        let layout = Layout::from_size_align(bytes.max(1), 16).ok()?;
+        // SAFETY: the layout has a non-zero size.
+        let data = NonNull::new(unsafe { alloc_zeroed(layout) })?;
+        let owner = Owner::Owned { data, layout };
+        let backing = Arc::new(Backing { guard: ReleaseGuard::never_released(), waiters: AtomicUsize::new(0), owner });
+        Some((backing, data.as_ptr()))
+    }
+
+    /// Exports `obj`'s buffer and keeps it pinned (the exporter refuses to resize or close)
+    /// until released or dropped: the backing, and the buffer's address, length and whether
+    /// it is read-only. `what` names the argument in error messages.
+    ///
+    /// The export keeps the bytes valid, writable unless read-only, until it is released,
+    /// which happens only after the guard admits no more operations. Regions over them also
+    /// ask that every other access be atomic and of the same width; Python code can break
+    /// that (plain `buf[0] = 1`, or views of another width over overlapping bytes). Rust's
+    /// model calls such races undefined; the hardware does not: every access here is one
+    /// aligned instruction, which x86-64 and AArch64 define for mixed sizes and plain
+    /// stores. The library relies on those hardware semantics, as C and C++ programs sharing
+    /// memory with atomics do.
+    pub(crate) fn from_buffer(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<(Arc<Backing>, *mut u8, usize, bool)> {
+        let buffer = export(obj, what)?;
+        let (ptr, len, readonly) = (buffer.buf.cast::<u8>(), buffer.len as usize, buffer.readonly != 0);
+        let owner = Owner::Buffer(Mutex::new(Some(buffer)));
+        let backing = Arc::new(Backing { guard: ReleaseGuard::new(), waiters: AtomicUsize::new(0), owner });
+        Ok((backing, ptr, len, readonly))
+    }
+
+    /// The address of data bytes `offset..offset + bytes` of a segment backing, or a
+    /// `ValueError` (saying that `what()` did not fit) when they are not all inside its data.
+    pub(crate) fn segment_range(
+        &self,
+        offset: usize,
+        bytes: usize,
+        what: impl FnOnce() -> String,
+    ) -> PyResult<*mut u8> {
+        let Owner::Segment { data, size, name, .. } = &self.owner else {
+            return Err(PyTypeError::new_err("not a shared-memory segment"));
+        };
+        self.check_open()?;
+        if offset.checked_add(bytes).is_none_or(|end| end > *size) {
+            return Err(PyValueError::new_err(format!(
+                "{} at offset {offset} does not fit in segment {name} of {size} data bytes",
+                what()
+            )));
+        }
+        Ok(data.as_ptr().wrapping_add(offset))
+    }
+
+    /// The name of the segment and the data offset of `address` in it, if this is a segment.
+    pub(crate) fn segment_place(&self, address: usize) -> Option<(&str, usize)> {
+        match &self.owner {
+            Owner::Segment { data, name, .. } => Some((name, address - data.as_ptr() as usize)),
+            _ => None,
+        }
+    }
+
+    /// Region `region` of this backing for one operation, or the released `ValueError`. The
+    /// memory stays valid while the result lives; hold it for the atomic operation only,
+    /// never across Python code (which could wait on a release that waits on this operation).
+    #[inline(always)]
+    pub(crate) fn enter(&self, region: Region) -> PyResult<InUse<'_>> {
+        match self.guard.enter() {
+            Some(entered) => Ok(InUse { region, _entered: entered }),
+            None => Err(released_error()),
+        }
+    }
+
+    /// Admits one operation on any of the backing's memory (a bulk operation), or the
+    /// released `ValueError`; as for [`Backing::enter`], never hold it across Python code.
+    #[inline(always)]
+    pub(crate) fn admit(&self) -> PyResult<Entered<'_>> {
+        self.guard.enter().ok_or_else(released_error)
+    }
+
+    /// Whether the backing is a Python buffer export (what `release()` of a view releases).
+    pub(crate) fn is_buffer(&self) -> bool {
+        matches!(self.owner, Owner::Buffer(_))
+    }
+
+    /// Fails with the released `ValueError` once released.
+    pub(crate) fn check_open(&self) -> PyResult<()> {
+        if self.guard.is_released() {
+            Err(released_error())
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Sleeps (detached) while `region`'s value equals `old`, until `deadline` at the latest;
+    /// see `Region::wait`. The memory stays mapped while this thread sleeps on it: a release
+    /// waits for the sleepers to leave.
+    pub(crate) fn wait(
+        &self,
+        py: Python<'_>,
+        region: Region,
+        old: u128,
+        deadline: Instant,
+    ) -> PyResult<Result<WaitOutcome, Error>> {
+        self.waiters.fetch_add(1, Ordering::SeqCst);
+        fence(Ordering::SeqCst); // pairs with the fence in `release`: one sees the other
+        let outcome = if self.guard.is_released() {
+            None
+        } else {
+            let timeout = deadline.saturating_duration_since(Instant::now());
+            Some(py.detach(|| region.wait(old, Some(timeout))))
+        };
+        self.waiters.fetch_sub(1, Ordering::SeqCst);
+        outcome.ok_or_else(released_error)
+    }
+
     /// A backing over a mapped segment; `unlink` says whether releasing it (or dropping the
     /// last object over it) removes the segment's name.
     pub(crate) fn segment(segment: Segment, unlink: bool) -> Arc<Backing> {
@@ -273,7 +339,7 @@ impl Backing {
     /// cannot be released: it lives as long as an object uses it.
     pub(crate) fn release(&self, py: Python<'_>) {
         match &self.owner {
-            Owner::Owned(_) => {}
+            Owner::Owned { .. } => {}
             Owner::Buffer(slot) => self.guard.release(py, || {
                 self.wait_for_sleepers(py);
                 let taken = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
@@ -296,7 +362,7 @@ impl Backing {
     /// Called once released: waits (detached) until no thread of this process sleeps in a
     /// `wait` on the memory. Sleepers notice the release within one slice.
     fn wait_for_sleepers(&self, py: Python<'_>) {
-        fence(Ordering::SeqCst); // pairs with the fence in `Memory::wait`
+        fence(Ordering::SeqCst); // pairs with the fence in `Backing::wait`
         if self.waiters.load(Ordering::SeqCst) > 0 {
             py.detach(|| {
                 while self.waiters.load(Ordering::SeqCst) > 0 {
@@ -310,10 +376,10 @@ impl Backing {
 impl Drop for Backing {
     fn drop(&mut self) {
         match &mut self.owner {
-            Owner::Owned(cell) => {
-                // SAFETY: `cell` came from Box::leak in `Memory::owned`; every region into it
-                // went away with the last Memory holding this backing.
-                drop(unsafe { Box::from_raw(cell.as_ptr()) });
+            Owner::Owned { data, layout } => {
+                // SAFETY: `data` came from `alloc_zeroed(layout)` in `Backing::owned`; every
+                // region into it went away with the last object holding this backing.
+                unsafe { dealloc(data.as_ptr(), *layout) };
             }
             Owner::Buffer(slot) => {
                 if let Some(buffer) = slot.get_mut().unwrap_or_else(|e| e.into_inner()).take() {

@@ -5,7 +5,10 @@
 use atomics_core::Width;
 use pyo3::prelude::*;
 
-use crate::convert::{bits_to_bytes, bits_to_int, bytes_to_bits, float_arg, int_to_bits};
+use pyo3::exceptions::PyTypeError;
+
+use crate::bulk::Number;
+use crate::convert::{bits_to_bytes, bits_to_int, bytes_to_bits, float_arg, int_in_range, int_to_bits};
 
 /// The value conversions of one family.
 pub(crate) trait Values {
@@ -16,13 +19,21 @@ pub(crate) trait Values {
     /// Whether values are IEEE floats (arithmetic is then float arithmetic).
     const FLOAT: bool = false;
 
-    /// The parameters of `cmpxchg_weak`/`cmpxchg_strong` (atomics 1.0 names the orders
-    /// `success`/`failure` for integers, `succ`/`fail` for bytes).
+    /// Whether values are raw bytes.
+    const BYTES: bool = false;
+
+    /// The parameters of `cmpxchg_weak`/`cmpxchg_strong` on an array's element; an atomic's
+    /// are the same without `index` (atomics 1.0 names the orders `success`/`failure` for
+    /// integers, `succ`/`fail` for bytes).
     const CMPXCHG_PARAMS: &'static [&'static str];
 
     /// The bit pattern of argument `name`. `cmpxchg` is true for compare-exchange operands,
     /// which `atomics` 1.0 accepts in more forms.
     fn parse(obj: &Bound<'_, PyAny>, width: Width, signed: bool, name: &str, cmpxchg: bool) -> PyResult<u128>;
+
+    /// The bit pattern of a number read from a buffer (bulk operations), refused as `parse`
+    /// would refuse the same number.
+    fn from_number(number: Number, width: Width, signed: bool, name: &str) -> PyResult<u128>;
 
     /// The Python value of a bit pattern.
     fn build<'py>(py: Python<'py>, bits: u128, width: Width, signed: bool) -> PyResult<Bound<'py, PyAny>>;
@@ -42,7 +53,7 @@ pub(crate) enum Ints {}
 
 impl Values for Ints {
     const CHECKS_BEFORE_CONVERSION: bool = false;
-    const CMPXCHG_PARAMS: &'static [&'static str] = &["expected", "desired", "success", "failure"];
+    const CMPXCHG_PARAMS: &'static [&'static str] = &["index", "expected", "desired", "success", "failure"];
 
     #[inline(always)]
     fn parse(obj: &Bound<'_, PyAny>, width: Width, signed: bool, name: &str, _cmpxchg: bool) -> PyResult<u128> {
@@ -52,6 +63,13 @@ impl Values for Ints {
     #[inline(always)]
     fn build<'py>(py: Python<'py>, bits: u128, width: Width, signed: bool) -> PyResult<Bound<'py, PyAny>> {
         bits_to_int(py, bits, width, signed)
+    }
+
+    fn from_number(number: Number, width: Width, signed: bool, name: &str) -> PyResult<u128> {
+        let Number::Int(value) = number else {
+            return Err(PyTypeError::new_err(format!("'{name}' must hold integers, not floats")));
+        };
+        int_in_range(value, width, signed)
     }
 
     fn expected_on_success<'py>(
@@ -69,10 +87,16 @@ pub(crate) enum Bytes {}
 
 impl Values for Bytes {
     const CHECKS_BEFORE_CONVERSION: bool = true;
-    const CMPXCHG_PARAMS: &'static [&'static str] = &["expected", "desired", "succ", "fail"];
+    const CMPXCHG_PARAMS: &'static [&'static str] = &["index", "expected", "desired", "succ", "fail"];
+
+    const BYTES: bool = true;
 
     fn parse(obj: &Bound<'_, PyAny>, width: Width, _signed: bool, name: &str, cmpxchg: bool) -> PyResult<u128> {
         bytes_to_bits(obj, width, name, cmpxchg)
+    }
+
+    fn from_number(_number: Number, _width: Width, _signed: bool, name: &str) -> PyResult<u128> {
+        Err(PyTypeError::new_err(format!("'{name}' must hold bytes")))
     }
 
     fn build<'py>(py: Python<'py>, bits: u128, width: Width, _signed: bool) -> PyResult<Bound<'py, PyAny>> {
@@ -95,11 +119,21 @@ pub(crate) enum Floats {}
 impl Values for Floats {
     const CHECKS_BEFORE_CONVERSION: bool = false;
     const FLOAT: bool = true;
-    const CMPXCHG_PARAMS: &'static [&'static str] = &["expected", "desired", "success", "failure"];
+    const CMPXCHG_PARAMS: &'static [&'static str] = &["index", "expected", "desired", "success", "failure"];
 
     fn parse(obj: &Bound<'_, PyAny>, width: Width, _signed: bool, name: &str, _cmpxchg: bool) -> PyResult<u128> {
         let value = float_arg(obj, name)?;
-        Ok(if width == Width::W4 { u128::from((value as f32).to_bits()) } else { u128::from(value.to_bits()) })
+        Ok(float_bits(value, width))
+    }
+
+    fn from_number(number: Number, width: Width, _signed: bool, _name: &str) -> PyResult<u128> {
+        Ok(float_bits(
+            match number {
+                Number::Int(i) => i as f64,
+                Number::Float(f) => f,
+            },
+            width,
+        ))
     }
 
     fn build<'py>(py: Python<'py>, bits: u128, width: Width, _signed: bool) -> PyResult<Bound<'py, PyAny>> {
@@ -115,5 +149,14 @@ impl Values for Floats {
         signed: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         Self::build(passed.py(), bits, width, signed)
+    }
+}
+
+/// The bits of `value` as a float of `width` (4: rounded to `f32`).
+fn float_bits(value: f64, width: Width) -> u128 {
+    if width == Width::W4 {
+        u128::from((value as f32).to_bits())
+    } else {
+        u128::from(value.to_bits())
     }
 }

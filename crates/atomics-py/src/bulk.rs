@@ -1,0 +1,241 @@
+//! The arguments of the arrays' bulk operations: many indices or values in one Python object
+//! (a numpy array or another buffer of numbers, or any sequence), read into native vectors
+//! before any atomic is touched, so that Python code run by a conversion (an item's
+//! `__index__`) never runs while memory is in use, and a bad item refuses the whole call.
+
+use std::ffi::{c_char, CStr};
+
+use atomics_core::{Operands, Width};
+use pyo3::exceptions::{PyIndexError, PyTypeError, PyValueError};
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyFloat, PyInt};
+
+use crate::values::Values;
+
+/// A number read from a buffer of numbers.
+#[derive(Clone, Copy)]
+pub(crate) enum Number {
+    Int(i128),
+    Float(f64),
+}
+
+/// A C-contiguous buffer export, released on drop.
+struct Export(Box<ffi::Py_buffer>);
+
+impl Drop for Export {
+    fn drop(&mut self) {
+        // SAFETY: the buffer was filled by PyObject_GetBuffer and is released exactly once.
+        unsafe { ffi::PyBuffer_Release(&mut *self.0) }
+    }
+}
+
+impl Export {
+    /// `obj`'s buffer, C-contiguous with its format, or None if `obj` has no buffer.
+    fn of(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Option<Export>> {
+        // SAFETY: `obj` is valid; the check only reads its type.
+        if unsafe { ffi::PyObject_CheckBuffer(obj.as_ptr()) } == 0 {
+            return Ok(None);
+        }
+        let mut buffer = Box::new(std::mem::MaybeUninit::<ffi::Py_buffer>::zeroed());
+        let flags = ffi::PyBUF_C_CONTIGUOUS | ffi::PyBUF_FORMAT;
+        // SAFETY: `buffer` is storage for one Py_buffer; on success `Export` releases it.
+        if unsafe { ffi::PyObject_GetBuffer(obj.as_ptr(), buffer.as_mut_ptr(), flags) } != 0 {
+            let cause = PyErr::fetch(obj.py());
+            let error = PyValueError::new_err(format!("'{name}' must be a C-contiguous buffer or a sequence"));
+            error.set_cause(obj.py(), Some(cause));
+            return Err(error);
+        }
+        // SAFETY: PyObject_GetBuffer succeeded and filled the buffer.
+        Ok(Some(Export(unsafe { Box::from_raw(Box::into_raw(buffer).cast::<ffi::Py_buffer>()) })))
+    }
+
+    fn bytes(&self) -> &[u8] {
+        if self.0.len == 0 {
+            return &[];
+        }
+        // SAFETY: the export keeps `len` bytes at `buf` valid until released; they are only
+        // read while it lives. Another thread may write them meanwhile (a plain data race on
+        // the caller's own buffer, read here as bytes, never as atomics).
+        unsafe { std::slice::from_raw_parts(self.0.buf.cast::<u8>(), self.0.len as usize) }
+    }
+
+    /// The struct-module format character of the items, if native and one of the numbers.
+    fn number_format(&self) -> Option<u8> {
+        if self.0.format.is_null() {
+            return Some(b'B');
+        }
+        // SAFETY: a requested format is a NUL-terminated string owned by the export.
+        let format = unsafe { CStr::from_ptr(self.0.format as *const c_char) }.to_bytes();
+        let code = match format {
+            [code] | [b'@', code] => *code,
+            [b'=' | b'<', code] if cfg!(target_endian = "little") => *code,
+            [b'>' | b'!', code] if cfg!(target_endian = "big") => *code,
+            _ => return None,
+        };
+        b"bBhHiIlLqQnN?fd".contains(&code).then_some(code)
+    }
+
+    /// Every item as a number, or a `TypeError` naming `name` for other formats.
+    fn numbers(&self, name: &str) -> PyResult<Vec<Number>> {
+        let Some(code) = self.number_format() else {
+            return Err(PyTypeError::new_err(format!("'{name}' must hold integers or floats in native byte order")));
+        };
+        let size = self.0.itemsize as usize;
+        let read = |item: &[u8]| -> Number {
+            let mut full = [0u8; 16];
+            full[..size].copy_from_slice(item);
+            let unsigned = i128::from_le_bytes(full);
+            let shift = 128 - 8 * size as u32;
+            match code {
+                b'f' => Number::Float(f64::from(f32::from_ne_bytes(item.try_into().expect("4 bytes")))),
+                b'd' => Number::Float(f64::from_ne_bytes(item.try_into().expect("8 bytes"))),
+                b'b' | b'h' | b'i' | b'l' | b'q' | b'n' => Number::Int((unsigned << shift) >> shift),
+                _ => Number::Int(unsigned),
+            }
+        };
+        let valid_size = match code {
+            b'f' => size == 4,
+            b'd' => size == 8,
+            _ => (1..=16).contains(&size) && cfg!(target_endian = "little"),
+        };
+        if !valid_size {
+            return Err(PyTypeError::new_err(format!("'{name}' has items of an unsupported size")));
+        }
+        Ok(self.bytes().chunks_exact(size).map(read).collect())
+    }
+}
+
+/// Indices into an array of `len` atomics from `obj`: a buffer of integers (numpy's `intp`,
+/// `int64`, ...) or a sequence of ints; negative ones count from the end.
+pub(crate) fn indices(obj: &Bound<'_, PyAny>, len: usize) -> PyResult<Vec<usize>> {
+    let place = |i: i128| -> PyResult<usize> {
+        let at = if i < 0 { i + len as i128 } else { i };
+        if (0..len as i128).contains(&at) {
+            Ok(at as usize)
+        } else {
+            Err(PyIndexError::new_err(format!("index {i} is out of range for an array of {len} atomics")))
+        }
+    };
+    if let Some(export) = Export::of(obj, "indices")? {
+        return export
+            .numbers("indices")?
+            .into_iter()
+            .map(|n| match n {
+                Number::Int(i) => place(i),
+                Number::Float(_) => Err(PyTypeError::new_err("'indices' must hold integers, not floats")),
+            })
+            .collect();
+    }
+    items(obj, "indices")?.iter().map(|item| place(index_value(item)?)).collect()
+}
+
+/// One index for an array of `len` atomics (negative counts from the end).
+#[inline(always)]
+pub(crate) fn element_index(obj: &Bound<'_, PyAny>, len: usize) -> PyResult<usize> {
+    let i = if let Ok(int) = obj.cast::<PyInt>() {
+        // SAFETY: `int` is an int: no Python code runs; -1 is ambiguous only on overflow,
+        // which sets an error checked below.
+        let value = unsafe { ffi::PyLong_AsSsize_t(int.as_ptr()) };
+        if value == -1 {
+            if let Some(error) = PyErr::take(obj.py()) {
+                return Err(PyIndexError::new_err(format!("array index out of range ({error})")));
+            }
+        }
+        value as i128
+    } else {
+        index_value(obj)?
+    };
+    let at = if i < 0 { i + len as i128 } else { i };
+    if (0..len as i128).contains(&at) {
+        Ok(at as usize)
+    } else {
+        Err(PyIndexError::new_err(format!("index {i} is out of range for an array of {len} atomics")))
+    }
+}
+
+/// An index given as any integer-like object (`__index__`), as i128 (saturated).
+fn index_value(obj: &Bound<'_, PyAny>) -> PyResult<i128> {
+    if obj.cast::<PyFloat>().is_ok() {
+        return Err(PyTypeError::new_err("array indices must be integers, not float"));
+    }
+    // SAFETY: `obj` is valid; PyNumber_Index returns a new reference or NULL with an error.
+    let int = unsafe { Bound::from_owned_ptr_or_err(obj.py(), ffi::PyNumber_Index(obj.as_ptr())) }.map_err(|e| {
+        let error = PyTypeError::new_err(format!(
+            "array indices must be integers, not {}",
+            obj.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+        ));
+        error.set_cause(obj.py(), Some(e));
+        error
+    })?;
+    Ok(int.extract::<i128>().unwrap_or(if int.lt(0)? { i128::MIN } else { i128::MAX }))
+}
+
+/// The items of a sequence or iterable `obj`.
+fn items<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    let iter = obj.try_iter().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "'{name}' must be a buffer of numbers or a sequence, not '{}'",
+            obj.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+        ))
+    })?;
+    iter.collect()
+}
+
+/// Operands owned for the time of a bulk call.
+pub(crate) enum Parsed {
+    Same(u128),
+    Each(Vec<u128>),
+}
+
+impl Parsed {
+    pub(crate) fn operands(&self) -> Operands<'_> {
+        match self {
+            Parsed::Same(v) => Operands::Same(*v),
+            Parsed::Each(each) => Operands::Each(each),
+        }
+    }
+}
+
+/// The operand(s) `obj` of a bulk operation on atomics of family `V`: one value for every
+/// index, or one per index from a buffer (numbers; for bytes, `width` bytes per value) or a
+/// sequence of values.
+pub(crate) fn operands<V: Values>(obj: &Bound<'_, PyAny>, width: Width, signed: bool, name: &str) -> PyResult<Parsed> {
+    let single = if V::FLOAT {
+        obj.cast::<PyFloat>().is_ok() || obj.cast::<PyInt>().is_ok()
+    } else if V::BYTES {
+        obj.cast::<PyBytes>().is_ok_and(|b| b.as_bytes().len() == width.bytes())
+    } else {
+        obj.cast::<PyInt>().is_ok()
+    };
+    if single {
+        return V::parse(obj, width, signed, name, false).map(Parsed::Same);
+    }
+    if let Some(export) = Export::of(obj, name)? {
+        if V::BYTES {
+            let bytes = export.bytes();
+            if bytes.len() % width.bytes() != 0 {
+                return Err(PyValueError::new_err(format!(
+                    "'{name}' must hold whole values of {} bytes",
+                    width.bytes()
+                )));
+            }
+            return Ok(Parsed::Each(bytes.chunks_exact(width.bytes()).map(|b| width.from_ne_bytes(b)).collect()));
+        }
+        let numbers = export.numbers(name)?;
+        return numbers
+            .into_iter()
+            .map(|n| V::from_number(n, width, signed, name))
+            .collect::<PyResult<_>>()
+            .map(Parsed::Each);
+    }
+    if !V::BYTES && !V::FLOAT && obj.hasattr("__index__")? {
+        return V::parse(obj, width, signed, name, false).map(Parsed::Same);
+    }
+    if V::FLOAT && (obj.hasattr("__float__")? || obj.hasattr("__index__")?) {
+        return V::parse(obj, width, signed, name, false).map(Parsed::Same);
+    }
+    let parsed: PyResult<Vec<u128>> =
+        items(obj, name)?.iter().map(|item| V::parse(item, width, signed, name, false)).collect();
+    parsed.map(Parsed::Each)
+}

@@ -1,0 +1,165 @@
+"""Arrays of atomics: ``length`` atomics of one width and type over one buffer.
+
+Build them with ``atomics.array(length, width, atype)`` (private zeroed memory, or a new
+shared-memory segment with ``shared=True``), ``atomics.arrayview(buffer, atype)`` (any
+C-contiguous buffer: a numpy array, ``bytearray``, ``mmap``, ``shared_memory.SharedMemory.buf``)
+or ``segment.array(offset, length, width, atype)`` (part of a ``SharedSegment``).
+
+Every operation of a single atomic exists on an array with the element's index first
+(``a.fetch_add(i, 1)``, ``a.load(i)``, ``a.cmpxchg_strong(i, expected, desired)``,
+``a.wait(i, old)``, ...; a bit operation's bit is named ``bit``), bounds checked, and a
+negative index counts from the end. ``a[i]`` loads and ``a[i] = v`` stores.
+
+The bulk operations process many elements in one call, each element one hardware atomic:
+``load_all(out=None)``, ``store_all(values)``, ``store_at(indices, values)`` and, as the
+family allows, ``add_at``, ``sub_at``, ``max_at``, ``min_at``, ``or_at``, ``and_at`` and
+``xor_at(indices, values)``. ``indices`` is a buffer of integers (a numpy index array) or a
+sequence; ``values`` one value for every index or one per index. Everything is checked before
+the first element is written, so a refused call changes nothing; an index that repeats is
+applied each time it appears (``a.add_at(idx)`` is a histogram of ``idx``). A bulk operation
+is not a transaction: other threads see its elements change one by one.
+"""
+
+from ._atypes import BYTES, FLOAT, INT, INTEGRAL, UINT
+from ._native import AtomicBytesArrayBase as _AtomicBytesArrayBase
+from ._native import AtomicFloatArrayBase as _AtomicFloatArrayBase
+from ._native import AtomicIntegralArrayBase as _AtomicIntegralArrayBase
+from ._native import SharedSegment
+from ._native import install_operations as _install_operations
+from . import base
+
+__all__ = ["AtomicIntegralArray", "AtomicIntArray", "AtomicUintArray", "AtomicBytesArray", "AtomicFloatArray"]
+
+
+class _Elements:
+    __slots__ = ()
+    _element_class = None
+
+    def element(self, index):
+        """The atomic at ``index`` as an atomic object of its own, sharing the array's memory
+        (and released with it, for an array view)."""
+        cls = self._element_class
+        obj = cls.__new__(cls)
+        obj._init_element(self, index)
+        return obj
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+
+class AtomicIntegralArray(_Elements, _AtomicIntegralArrayBase):
+    """An array of integer atomics whose signedness is chosen at construction."""
+
+    _element_class = base.AtomicIntegral
+
+    def __init__(self, *, length, width, is_signed):
+        self._init_owned(length, width, is_signed)
+
+
+class AtomicIntArray(AtomicIntegralArray):
+    """An array of signed integer atomics."""
+
+    _element_class = base.AtomicInt
+
+    def __init__(self, *, length, width):
+        self._init_owned(length, width, True)
+
+
+class AtomicUintArray(AtomicIntegralArray):
+    """An array of unsigned integer atomics."""
+
+    _element_class = base.AtomicUint
+
+    def __init__(self, *, length, width):
+        self._init_owned(length, width, False)
+
+
+class AtomicBytesArray(_Elements, _AtomicBytesArrayBase):
+    """An array of atomics whose values are ``bytes``."""
+
+    _element_class = base.AtomicBytes
+
+    def __init__(self, *, length, width):
+        self._init_owned(length, width, False)
+
+
+class AtomicFloatArray(_Elements, _AtomicFloatArrayBase):
+    """An array of IEEE float atomics of 4 or 8 bytes."""
+
+    _element_class = base.AtomicFloat
+
+    def __init__(self, *, length, width):
+        self._init_owned(length, width, False)
+
+
+for _cls in (AtomicIntegralArray, AtomicIntArray, AtomicUintArray, AtomicBytesArray, AtomicFloatArray):
+    _install_operations(_cls)
+del _cls
+
+_ATYPE_ERROR = "Type parameter 'atype' must be one of [INTEGRAL, BYTES, INT, UINT, FLOAT] for an array."
+
+
+def _class(atype, kwargs):
+    """(array class, is_signed) for ``atype`` and the keywords given with it."""
+    allowed = ("is_signed",) if atype is INTEGRAL else ()
+    for key in kwargs:
+        if key not in allowed:
+            raise TypeError(f"an array of {getattr(atype, '__name__', atype)} got an unexpected keyword argument '{key}'")
+    if atype is INT:
+        return AtomicIntArray, True
+    if atype is UINT:
+        return AtomicUintArray, False
+    if atype is BYTES:
+        return AtomicBytesArray, False
+    if atype is FLOAT:
+        return AtomicFloatArray, False
+    if atype is INTEGRAL:
+        if "is_signed" not in kwargs:
+            raise TypeError("an array of INTEGRAL needs the keyword argument 'is_signed'")
+        return AtomicIntegralArray, kwargs["is_signed"]
+    raise TypeError(_ATYPE_ERROR)
+
+
+def new(length, width, atype, *, shared, kwargs):
+    """``atomics.array()``."""
+    cls, is_signed = _class(atype, kwargs)
+    obj = cls.__new__(cls)
+    if shared:
+        obj._init_new_segment(length, width, is_signed)
+    else:
+        obj._init_owned(length, width, is_signed)
+    return obj
+
+
+def view(buffer, atype, width, kwargs):
+    """``atomics.arrayview()``."""
+    cls, is_signed = _class(atype, kwargs)
+    if width is None:
+        with memoryview(buffer) as m:
+            width = m.itemsize
+    obj = cls.__new__(cls)
+    obj._init_view(buffer, width, is_signed)
+    return obj
+
+
+def _rebuild(cls, name, offset, length, width, is_signed):
+    """Unpickles an array over segment ``name`` (see ``AtomicArrayBase.__reduce_ex__``)."""
+    from .shared import _segment
+
+    obj = cls.__new__(cls)
+    obj._init_segment(_segment(name), offset, length, width, is_signed)
+    return obj
+
+
+def _segment_array(self, offset, length, width, atype, **kwargs):
+    cls, is_signed = _class(atype, kwargs)
+    obj = cls.__new__(cls)
+    obj._init_segment(self, offset, length, width, is_signed)
+    return obj
+
+
+_segment_array.__name__ = _segment_array.__qualname__ = "array"
+_segment_array.__doc__ = """The array of ``length`` atomics of ``width`` bytes from data ``offset``
+(a multiple of the width) of this segment, of type ``atype`` (as for ``atomics.array``)."""
+SharedSegment.array = _segment_array
