@@ -213,7 +213,7 @@ static inline int atomics_shm_attach(const char *name, uint32_t width, uint32_t 
     if (status != ATOMICS_SHM_OK) {
         return status;
     }
-    if (seg->width != width || seg->kind != kind || seg->data_size < width) {
+    if (seg->width != width || seg->kind != kind || seg->data_size != width) {
         munmap(seg->base, seg->size);
         seg->base = seg->data = NULL;
         return ATOMICS_SHM_EMISMATCH;

@@ -92,6 +92,14 @@ def test_update_on_bytes_and_views():
     assert int.from_bytes(buf, "little") == 20
 
 
+def test_update_on_read_only_memory_refuses_without_calling_the_function():
+    calls = []
+    with atomics.atomicview(bytes(8), INT) as ro:
+        with pytest.raises(atomics.exc.UnsupportedOperationException, match="CMPXCHG_WEAK is not supported on readonly"):
+            ro.update(calls.append)
+    assert calls == []
+
+
 def test_update_retries_when_another_writer_gets_there_first():
     a = atomics.atomic(8, INT)
     calls = []

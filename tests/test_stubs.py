@@ -28,6 +28,22 @@ def test_operation_methods_match(family, concrete):
     assert declared(family) - {"signed"} == (runtime | native_extras) - {"signed"}
 
 
+@pytest.mark.parametrize("family, concrete", [
+    ("AtomicIntegralArrayBase", atomics.arrays.AtomicIntArray),
+    ("AtomicBytesArrayBase", atomics.arrays.AtomicBytesArray),
+    ("AtomicFloatArrayBase", atomics.arrays.AtomicFloatArray),
+])
+def test_array_methods_match(family, concrete):
+    runtime = {name for name, value in vars(concrete).items() if callable(value) and not name.startswith("_")}
+    native = {name for name in vars(getattr(_native, family)) if not name.startswith("_")}
+    assert declared(family) - {"signed"} == (runtime | native) - {"signed"}
+
+
+def test_array_base_properties_match():
+    runtime = {name for name in vars(_native.AtomicArrayBase) if not name.startswith("_")}
+    assert declared("AtomicArrayBase") == runtime
+
+
 def test_base_properties_match():
     runtime = {name for name in vars(_native.AtomicBase) if not name.startswith("_")}
     assert declared("AtomicBase") == runtime

@@ -230,6 +230,10 @@ impl<'a, T: AtomicValue> AtomicView<'a, T> {
         let header = segment.header();
         let kind = if T::SIGNED { Kind::Int } else { Kind::Uint };
         let width = T::WIDTH.bytes();
+        if header.width as usize == width && header.kind == kind && header.data_size != width {
+            let len = header.data_size / width;
+            return Err(ViewError::Array { segment: segment.name().to_owned(), len });
+        }
         if header.width as usize != width || header.kind != kind {
             return Err(ViewError::Mismatch {
                 segment: segment.name().to_owned(),
@@ -394,6 +398,14 @@ pub enum ViewError {
         /// The kind of the view's type.
         wanted_kind: Kind,
     },
+    /// The segment holds an array of several atomics of the asked width and kind, not one
+    /// ([`AtomicView::single`]; view its elements with [`AtomicView::in_segment`]).
+    Array {
+        /// The segment's name.
+        segment: String,
+        /// The number of atomics in its data.
+        len: usize,
+    },
     /// The region was refused: misaligned ([`Error::Alignment`]) or of an unsupported width.
     Region(Error),
 }
@@ -422,6 +434,9 @@ impl fmt::Display for ViewError {
                 kind_name(*kind),
                 kind_name(*wanted_kind),
             ),
+            ViewError::Array { segment, len } => {
+                write!(f, "segment {segment} holds an array of {len} atomics, not one; view them at their offsets")
+            }
             ViewError::Region(e) => e.fmt(f),
         }
     }
@@ -597,5 +612,10 @@ mod tests {
         let refused = AtomicView::<i64>::single(&layout).unwrap_err();
         assert!(refused.to_string().ends_with("holds a layout of several atomics; view them at their offsets"));
         layout.unlink().unwrap();
+
+        let array = Segment::create(24, 8, Kind::Int).unwrap();
+        let refused = AtomicView::<i64>::single(&array).unwrap_err();
+        assert!(matches!(refused, ViewError::Array { len: 3, .. }), "{refused:?}");
+        array.unlink().unwrap();
     }
 }

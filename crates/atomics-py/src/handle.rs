@@ -245,6 +245,8 @@ impl<V: Values> Family<'_, V> {
         py: Python<'py>,
         f: &Bound<'py, PyAny>,
     ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+        // Read-only memory can never be updated: refuse before calling the caller's `f`.
+        self.check_supported(py, OpType::CmpxchgWeak)?;
         let outcome = self.enter()?.load(atomics_core::MemoryOrder::SeqCst);
         let mut current = outcome.map_err(refused(py))?;
         loop {
