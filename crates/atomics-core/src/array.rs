@@ -204,7 +204,7 @@ impl RegionArray {
         if let Some(rmw) = rmw {
             // SAFETY: the array is writable (checked) and valid (promised to `new`); every
             // index is in bounds (checked).
-            unsafe { by_width!(self.width, fetch_each(self.ptr, indices, &operand, rmw, order)) };
+            unsafe { by_width!(self.width, fetch_each(self.ptr, indices, operands, rmw, order)) };
             return Ok(());
         }
         // Max, min and float arithmetic: one CAS loop per element, through its region.
@@ -261,19 +261,17 @@ unsafe fn store_each<W: Word>(ptr: *mut u8, len: usize, values: Operands<'_>, or
 }
 
 /// # Safety
-/// `ptr` is the start of a valid writable array of aligned atomics of `W`'s width, and every
-/// index is inside it.
+/// `ptr` is the start of a valid writable array of aligned atomics of `W`'s width, every
+/// index is inside it, and `Operands::Each` has one operand per index.
 #[inline(always)]
-unsafe fn fetch_each<W: Word>(
-    ptr: *mut u8,
-    indices: &[usize],
-    operand: &dyn Fn(usize) -> u128,
-    rmw: Rmw,
-    order: MemoryOrder,
-) {
-    for (k, &index) in indices.iter().enumerate() {
+unsafe fn fetch_each<W: Word>(ptr: *mut u8, indices: &[usize], operands: Operands<'_>, rmw: Rmw, order: MemoryOrder) {
+    let apply = |index: usize, operand: u128| {
         // SAFETY: the index is inside the array (the caller checked every index).
-        unsafe { W::fetch(ptr.add(index * W::BYTES), rmw, operand(k) & W::WIDTH.mask(), order) };
+        unsafe { W::fetch(ptr.add(index * W::BYTES), rmw, operand & W::WIDTH.mask(), order) };
+    };
+    match operands {
+        Operands::Same(operand) => indices.iter().for_each(|&index| apply(index, operand)),
+        Operands::Each(each) => indices.iter().zip(each).for_each(|(&index, &operand)| apply(index, operand)),
     }
 }
 

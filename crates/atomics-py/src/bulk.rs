@@ -214,6 +214,9 @@ pub(crate) fn operands<V: Values>(obj: &Bound<'_, PyAny>, width: Width, signed: 
     if let Some(export) = Export::of(obj, name)? {
         if V::BYTES {
             let bytes = export.bytes();
+            if bytes.len() == width.bytes() {
+                return Ok(Parsed::Same(width.from_ne_bytes(bytes)));
+            }
             if bytes.len() % width.bytes() != 0 {
                 return Err(PyValueError::new_err(format!(
                     "'{name}' must hold whole values of {} bytes",
