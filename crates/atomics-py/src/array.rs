@@ -5,7 +5,6 @@
 
 use std::sync::{Arc, OnceLock};
 
-use atomics_core::shm::Kind;
 use atomics_core::{supported_ops, Arithmetic, MemoryOrder, OpType, RegionArray, Width};
 use pyo3::exceptions::{PyMemoryError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -17,7 +16,7 @@ use crate::convert::memory_order;
 use crate::errors::{core_error, py_op_type, Imported};
 use crate::handle::Family;
 use crate::memory::{released_error, Backing};
-use crate::shared::{create_backing, SharedSegment};
+use crate::shared::{create_backing, segment_kind, SharedSegment};
 use crate::values::{Bytes, Floats, Ints, Values};
 
 /// An initialised array: its memory and how it reads it. Immutable once made.
@@ -196,13 +195,7 @@ impl AtomicArrayBase {
         if bytes == 0 {
             return Err(PyValueError::new_err("a shared array needs at least one atomic"));
         }
-        let kind = match arithmetic {
-            Arithmetic::None => Kind::Bytes,
-            Arithmetic::Float => Kind::Float,
-            Arithmetic::Integer if is_signed.is_truthy()? => Kind::Int,
-            Arithmetic::Integer => Kind::Uint,
-        };
-        let backing = create_backing(bytes, width as u32, kind)?;
+        let backing = create_backing(bytes, width as u32, segment_kind(arithmetic, is_signed.is_truthy()?))?;
         let ptr = backing.segment_range(0, bytes, || format!("an array of {bytes} bytes"))?;
         // SAFETY: `segment_range` checked that the bytes are inside the segment's data, mapped
         // until the backing is released or dropped.

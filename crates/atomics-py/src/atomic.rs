@@ -8,7 +8,6 @@
 
 use std::sync::OnceLock;
 
-use atomics_core::shm::Kind;
 use atomics_core::{supported_ops, Arithmetic, Width};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -19,7 +18,7 @@ use crate::convert;
 use crate::errors::{core_error, py_op_type, unsupported_width, Imported};
 use crate::handle::Handle;
 use crate::memory::{released_error, Memory};
-use crate::shared::{create_backing, SharedSegment};
+use crate::shared::{create_backing, segment_kind, SharedSegment};
 use crate::values::{Bytes, Floats, Ints};
 
 /// Memory acquired from a buffer by a view context, with the kind of views it makes.
@@ -145,13 +144,7 @@ impl AtomicBase {
         slf.get().init("Atomic", || {
             let arithmetic = arithmetic_of(slf, is_integral)?;
             let bytes = checked_width(py, width, arithmetic)?;
-            let kind = match arithmetic {
-                Arithmetic::None => Kind::Bytes,
-                Arithmetic::Float => Kind::Float,
-                Arithmetic::Integer if is_signed.is_truthy()? => Kind::Int,
-                Arithmetic::Integer => Kind::Uint,
-            };
-            let backing = create_backing(bytes, bytes as u32, kind)?;
+            let backing = create_backing(bytes, bytes as u32, segment_kind(arithmetic, is_signed.is_truthy()?))?;
             Handle::new(py, Memory::in_segment(py, &backing, 0, bytes)?, arithmetic, is_signed)
         })
     }

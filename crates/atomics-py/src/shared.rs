@@ -4,6 +4,7 @@
 use std::sync::{Arc, Mutex, Weak};
 
 use atomics_core::shm::{Kind, Segment, ShmError};
+use atomics_core::Arithmetic;
 use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyPermissionError, PyValueError};
 use pyo3::prelude::*;
 
@@ -33,6 +34,16 @@ pub(crate) fn create_backing(size: usize, width: u32, kind: Kind) -> PyResult<Ar
     created.retain(|weak| weak.strong_count() > 0);
     created.push(Arc::downgrade(&backing));
     Ok(backing)
+}
+
+/// The kind a new segment records for values of `arithmetic` (signed or not).
+pub(crate) fn segment_kind(arithmetic: Arithmetic, signed: bool) -> Kind {
+    match arithmetic {
+        Arithmetic::None => Kind::Bytes,
+        Arithmetic::Float => Kind::Float,
+        Arithmetic::Integer if signed => Kind::Int,
+        Arithmetic::Integer => Kind::Uint,
+    }
 }
 
 /// Maps the existing segment `name`.
