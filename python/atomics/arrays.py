@@ -17,7 +17,8 @@ family allows, ``add_at``, ``sub_at``, ``max_at``, ``min_at``, ``or_at``, ``and_
 sequence; ``values`` one value for every index or one per index. Everything is checked before
 the first element is written, so a refused call changes nothing; an index that repeats is
 applied each time it appears (``a.add_at(idx)`` is a histogram of ``idx``). A bulk operation
-is not a transaction: other threads see its elements change one by one.
+is not a transaction: other threads see its elements change one by one, in an unspecified
+order.
 """
 
 from ._atypes import BYTES, FLOAT, INT, INTEGRAL, UINT

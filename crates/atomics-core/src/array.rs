@@ -153,8 +153,10 @@ impl RegionArray {
         Ok(())
     }
 
-    /// Applies `op` to atomic `indices[k]` with operand `operands[k]` for every `k`, in order
-    /// (an index may repeat: each occurrence applies). `op` is one of `EXCHANGE` (store),
+    /// Applies `op` to atomic `indices[k]` with operand `operands[k]` for every `k` (an index
+    /// may repeat: each occurrence applies), in an unspecified order: integer additions and
+    /// subtractions on an array at most half as long as `indices` add each element's sum of
+    /// operands with one atomic, which leaves the same values. `op` is one of `EXCHANGE` (store),
     /// `ADD`, `SUB`, `AND`, `OR`, `XOR`, `FETCH_MAX`, `FETCH_MIN` for integers (`signed`
     /// says how max and min compare), `ADD`, `SUB`, `FETCH_MAX`, `FETCH_MIN` for floats, and
     /// the bitwise ones for raw bits. Every index and operand is checked before the first
@@ -201,6 +203,22 @@ impl RegionArray {
             OpType::Sub if arithmetic == Arithmetic::Integer => Some(Rmw::Sub),
             _ => None,
         };
+        if let Some(rmw @ (Rmw::Add | Rmw::Sub)) = rmw {
+            if self.len <= indices.len() / 2 {
+                // A dense histogram: sum the occurrences of each index (wrapping, as the
+                // additions would) and add each sum with one atomic; the same result in far
+                // fewer atomic instructions.
+                let mut sums = vec![0u128; self.len];
+                for (k, &index) in indices.iter().enumerate() {
+                    sums[index] = sums[index].wrapping_add(operand(k));
+                }
+                let touched: Vec<usize> = (0..self.len).filter(|&i| sums[i] & self.width.mask() != 0).collect();
+                let sums: Vec<u128> = touched.iter().map(|&i| sums[i]).collect();
+                // SAFETY: as below; every index in `touched` is below `len`.
+                unsafe { by_width!(self.width, fetch_each(self.ptr, &touched, Operands::Each(&sums), rmw, order)) };
+                return Ok(());
+            }
+        }
         if let Some(rmw) = rmw {
             // SAFETY: the array is writable (checked) and valid (promised to `new`); every
             // index is in bounds (checked).
@@ -325,6 +343,32 @@ mod tests {
         assert!(matches!(short, Err(Error::Length { expected: 2, given: 3, .. })));
         array.update_at(OpType::FetchMax, Arithmetic::Integer, &[0, 0], Operands::Each(&[9, 4]), order, true).unwrap();
         assert_eq!(cells, [9, 3, 12, 0]);
+    }
+
+    #[test]
+    fn dense_histograms_sum_before_adding() {
+        let mut cells = [0u64; 2];
+        let array = array_of(&mut cells, 4);
+        let indices: Vec<usize> = (0..1000).map(|i| i % 3).collect();
+        let order = MemoryOrder::SeqCst;
+        array.update_at(OpType::Add, Arithmetic::Integer, &indices, Operands::Same(1), order, false).unwrap();
+        let minus: Vec<u128> = (0..1000).map(|_| u128::from(u32::MAX)).collect(); // -1 as a u32
+        array.update_at(OpType::Add, Arithmetic::Integer, &indices, Operands::Each(&minus), order, false).unwrap();
+        array.update_at(OpType::Sub, Arithmetic::Integer, &indices, Operands::Same(2), order, false).unwrap();
+        let count = |i: usize| indices.iter().filter(|&&x| x == i).count() as u32;
+        let value = |i: usize| array.get(i).unwrap().load(order).unwrap() as u32;
+        assert_eq!(value(0), 0u32.wrapping_sub(2 * count(0)));
+        assert_eq!(value(1), 0u32.wrapping_sub(2 * count(1)));
+        let refused = array.update_at(
+            OpType::Add,
+            Arithmetic::Integer,
+            &[0, 0, 0, 0, 0, 0, 0, 0, 4],
+            Operands::Same(1),
+            order,
+            false,
+        );
+        assert_eq!(refused.unwrap_err(), Error::Index { index: 4, len: 4 });
+        assert_eq!(value(0), 0u32.wrapping_sub(2 * count(0)), "a refused call changes nothing");
     }
 
     #[test]

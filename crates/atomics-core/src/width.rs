@@ -42,6 +42,7 @@ impl Width {
     }
 
     /// The number of bytes.
+    #[inline]
     pub const fn bytes(self) -> usize {
         match self {
             Width::W1 => 1,
@@ -53,17 +54,20 @@ impl Width {
     }
 
     /// The number of bits.
+    #[inline]
     pub const fn bits(self) -> u32 {
         self.bytes() as u32 * 8
     }
 
     /// The all-ones value of this width.
+    #[inline]
     pub const fn mask(self) -> u128 {
         u128::MAX >> (128 - self.bits())
     }
 
     /// The alignment every address of this width must have: the width itself (natural
     /// alignment), so a value never straddles a cache line.
+    #[inline]
     pub const fn alignment(self) -> usize {
         self.bytes()
     }

@@ -470,7 +470,7 @@ impl<'a, V: Values> Bulk<'a, V> {
 
 /// The family classes: their bulk operations and special methods, over `Bulk<V>`.
 macro_rules! array_family {
-    ($class:ident, $name:literal, $values:ty, [$(($op_name:ident, $op:expr, $default:expr)),*], { $($own:tt)* }) => {
+    ($class:ident, $name:literal, $values:ty, [$(($op_name:ident, $op:expr, $doc:literal)),*], { $($own:tt)* }) => {
         #[pyclass(module = "atomics._native", name = $name, extends = AtomicArrayBase, subclass, frozen)]
         pub(crate) struct $class;
 
@@ -505,7 +505,8 @@ macro_rules! array_family {
 
             /// Stores `values` (one value, or one per index) at `indices` (a buffer of
             /// integers such as a numpy array, or a sequence; negative ones count from the
-            /// end), in order. Every index and value is checked before the first store.
+            /// end), in the order given. Every index and value is checked before the first
+            /// store.
             #[pyo3(signature = (indices, values, order=None))]
             fn store_at(
                 slf: &Bound<'_, Self>,
@@ -517,7 +518,13 @@ macro_rules! array_family {
             }
 
             $(
-            #[pyo3(signature = (indices, values=$default, order=None))]
+            #[doc = $doc]
+            #[doc = ""]
+            #[doc = "`indices` is a buffer of integers (a numpy array) or a sequence (negative ones count"]
+            #[doc = "from the end); `values` one value for every index (1 if not given) or one per index."]
+            #[doc = "Every index and value is checked before the first write; an index that repeats"]
+            #[doc = "applies each time; elements change one by one, in an unspecified order."]
+            #[pyo3(signature = (indices, values=None, order=None))]
             fn $op_name(
                 slf: &Bound<'_, Self>,
                 indices: &Bound<'_, PyAny>,
@@ -551,13 +558,13 @@ array_family!(
     "AtomicIntegralArrayBase",
     Ints,
     [
-        (add_at, OpType::Add, None),
-        (sub_at, OpType::Sub, None),
-        (max_at, OpType::FetchMax, None),
-        (min_at, OpType::FetchMin, None),
-        (or_at, OpType::Or, None),
-        (and_at, OpType::And, None),
-        (xor_at, OpType::Xor, None)
+        (add_at, OpType::Add, "Adds `values` at `indices` (a histogram: `a.add_at(samples)`)."),
+        (sub_at, OpType::Sub, "Subtracts `values` at `indices`."),
+        (max_at, OpType::FetchMax, "Stores the larger of each element and its value."),
+        (min_at, OpType::FetchMin, "Stores the smaller of each element and its value."),
+        (or_at, OpType::Or, "Bitwise or of each element with its value."),
+        (and_at, OpType::And, "Bitwise and of each element with its value."),
+        (xor_at, OpType::Xor, "Bitwise exclusive or of each element with its value.")
     ],
     {
         /// Whether values are signed (as passed to the constructor).
@@ -575,10 +582,10 @@ array_family!(
     "AtomicFloatArrayBase",
     Floats,
     [
-        (add_at, OpType::Add, None),
-        (sub_at, OpType::Sub, None),
-        (max_at, OpType::FetchMax, None),
-        (min_at, OpType::FetchMin, None)
+        (add_at, OpType::Add, "Adds `values` at `indices` (a histogram: `a.add_at(samples)`)."),
+        (sub_at, OpType::Sub, "Subtracts `values` at `indices`."),
+        (max_at, OpType::FetchMax, "Stores the larger of each element and its value."),
+        (min_at, OpType::FetchMin, "Stores the smaller of each element and its value.")
     ],
     {}
 );
@@ -587,6 +594,10 @@ array_family!(
     AtomicBytesArrayBase,
     "AtomicBytesArrayBase",
     Bytes,
-    [(or_at, OpType::Or, None), (and_at, OpType::And, None), (xor_at, OpType::Xor, None)],
+    [
+        (or_at, OpType::Or, "Bitwise or of each element with its value."),
+        (and_at, OpType::And, "Bitwise and of each element with its value."),
+        (xor_at, OpType::Xor, "Bitwise exclusive or of each element with its value.")
+    ],
     {}
 );

@@ -76,33 +76,39 @@ impl Export {
         b"bBhHiIlLqQnN?fd".contains(&code).then_some(code)
     }
 
-    /// Every item as a number, or a `TypeError` naming `name` for other formats.
-    fn numbers(&self, name: &str) -> PyResult<Vec<Number>> {
-        let Some(code) = self.number_format() else {
-            return Err(PyTypeError::new_err(format!("'{name}' must hold integers or floats in native byte order")));
-        };
+    /// `convert` of every item, in order, or a `TypeError` naming `name` for formats other
+    /// than native integers and floats. One pass, each item read with its own type.
+    fn collect<T>(&self, name: &str, mut convert: impl FnMut(Number) -> PyResult<T>) -> PyResult<Vec<T>> {
+        let unsupported =
+            || PyTypeError::new_err(format!("'{name}' must hold integers or floats in native byte order"));
+        let code = self.number_format().ok_or_else(unsupported)?;
         let size = self.0.itemsize as usize;
-        let read = |item: &[u8]| -> Number {
-            let mut full = [0u8; 16];
-            full[..size].copy_from_slice(item);
-            let unsigned = i128::from_le_bytes(full);
-            let shift = 128 - 8 * size as u32;
-            match code {
-                b'f' => Number::Float(f64::from(f32::from_ne_bytes(item.try_into().expect("4 bytes")))),
-                b'd' => Number::Float(f64::from_ne_bytes(item.try_into().expect("8 bytes"))),
-                b'b' | b'h' | b'i' | b'l' | b'q' | b'n' => Number::Int((unsigned << shift) >> shift),
-                _ => Number::Int(unsigned),
-            }
-        };
-        let valid_size = match code {
-            b'f' => size == 4,
-            b'd' => size == 8,
-            _ => (1..=16).contains(&size) && cfg!(target_endian = "little"),
-        };
-        if !valid_size {
-            return Err(PyTypeError::new_err(format!("'{name}' has items of an unsupported size")));
+        let bytes = self.bytes();
+        let mut out = Vec::with_capacity(bytes.len() / size.max(1));
+        macro_rules! each {
+            ($t:ty, $number:expr) => {
+                for item in bytes.chunks_exact(size) {
+                    let value = <$t>::from_ne_bytes(item.try_into().expect("items of the type's size"));
+                    out.push(convert($number(value))?);
+                }
+            };
         }
-        Ok(self.bytes().chunks_exact(size).map(read).collect())
+        let signed = b"bhilqn".contains(&code);
+        match (code, size) {
+            (b'f', 4) => each!(f32, |v: f32| Number::Float(f64::from(v))),
+            (b'd', 8) => each!(f64, Number::Float),
+            (b'f' | b'd', _) => return Err(unsupported()),
+            (_, 1) if signed => each!(i8, |v: i8| Number::Int(i128::from(v))),
+            (_, 2) if signed => each!(i16, |v: i16| Number::Int(i128::from(v))),
+            (_, 4) if signed => each!(i32, |v: i32| Number::Int(i128::from(v))),
+            (_, 8) if signed => each!(i64, |v: i64| Number::Int(i128::from(v))),
+            (_, 1) => each!(u8, |v: u8| Number::Int(i128::from(v))),
+            (_, 2) => each!(u16, |v: u16| Number::Int(i128::from(v))),
+            (_, 4) => each!(u32, |v: u32| Number::Int(i128::from(v))),
+            (_, 8) => each!(u64, |v: u64| Number::Int(i128::from(v))),
+            _ => return Err(unsupported()),
+        }
+        Ok(out)
     }
 }
 
@@ -118,14 +124,10 @@ pub(crate) fn indices(obj: &Bound<'_, PyAny>, len: usize) -> PyResult<Vec<usize>
         }
     };
     if let Some(export) = Export::of(obj, "indices")? {
-        return export
-            .numbers("indices")?
-            .into_iter()
-            .map(|n| match n {
-                Number::Int(i) => place(i),
-                Number::Float(_) => Err(PyTypeError::new_err("'indices' must hold integers, not floats")),
-            })
-            .collect();
+        return export.collect("indices", |n| match n {
+            Number::Int(i) => place(i),
+            Number::Float(_) => Err(PyTypeError::new_err("'indices' must hold integers, not floats")),
+        });
     }
     items(obj, "indices")?.iter().map(|item| place(index_value(item)?)).collect()
 }
@@ -225,12 +227,7 @@ pub(crate) fn operands<V: Values>(obj: &Bound<'_, PyAny>, width: Width, signed: 
             }
             return Ok(Parsed::Each(bytes.chunks_exact(width.bytes()).map(|b| width.from_ne_bytes(b)).collect()));
         }
-        let numbers = export.numbers(name)?;
-        return numbers
-            .into_iter()
-            .map(|n| V::from_number(n, width, signed, name))
-            .collect::<PyResult<_>>()
-            .map(Parsed::Each);
+        return export.collect(name, V::from_numbers(width, signed, name)).map(Parsed::Each);
     }
     if !V::BYTES && !V::FLOAT && obj.hasattr("__index__")? {
         return V::parse(obj, width, signed, name, false).map(Parsed::Same);

@@ -42,22 +42,24 @@ fn negative_unsigned() -> PyErr {
     PyOverflowError::new_err("can't convert negative int to unsigned")
 }
 
-/// The bit pattern of `value` as a `width`-byte integer, signed or not, refused as
-/// [`int_to_bits`] refuses it when out of range.
-pub(crate) fn int_in_range(value: i128, width: Width, signed: bool) -> PyResult<u128> {
+/// The smallest and largest integers that fit `width` bytes, signed or not (for 16-byte
+/// unsigned values, capped at `i128::MAX`: callers hold at most 64-bit numbers).
+pub(crate) fn int_range(width: Width, signed: bool) -> (i128, i128) {
     let bits = width.bits();
-    if signed {
-        let max = if bits == 128 { i128::MAX } else { (1i128 << (bits - 1)) - 1 };
-        if value < -max - 1 || value > max {
-            return Err(too_big());
-        }
-        Ok(value as u128 & width.mask())
-    } else if value < 0 {
-        Err(negative_unsigned())
-    } else if value as u128 > width.mask() {
-        Err(too_big())
+    match (signed, bits) {
+        (true, 128) => (i128::MIN, i128::MAX),
+        (true, _) => (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1),
+        (false, 128) => (0, i128::MAX),
+        (false, _) => (0, (1i128 << bits) - 1),
+    }
+}
+
+/// The `OverflowError` of `int_to_bits` for `value`, which does not fit.
+pub(crate) fn out_of_range(value: i128, signed: bool) -> PyErr {
+    if value < 0 && !signed {
+        negative_unsigned()
     } else {
-        Ok(value as u128)
+        too_big()
     }
 }
 

@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::exceptions::PyTypeError;
 
 use crate::bulk::Number;
-use crate::convert::{bits_to_bytes, bits_to_int, bytes_to_bits, float_arg, int_in_range, int_to_bits};
+use crate::convert::{bits_to_bytes, bits_to_int, bytes_to_bits, float_arg, int_range, int_to_bits, out_of_range};
 
 /// The value conversions of one family.
 pub(crate) trait Values {
@@ -31,9 +31,10 @@ pub(crate) trait Values {
     /// which `atomics` 1.0 accepts in more forms.
     fn parse(obj: &Bound<'_, PyAny>, width: Width, signed: bool, name: &str, cmpxchg: bool) -> PyResult<u128>;
 
-    /// The bit pattern of a number read from a buffer (bulk operations), refused as `parse`
-    /// would refuse the same number.
-    fn from_number(number: Number, width: Width, signed: bool, name: &str) -> PyResult<u128>;
+    /// The conversion of numbers read from a buffer (bulk operations) for `width`: each
+    /// number's bit pattern, refused as `parse` would refuse the same number. Everything
+    /// that depends only on the width is computed once, outside the per-item function.
+    fn from_numbers(width: Width, signed: bool, name: &str) -> impl Fn(Number) -> PyResult<u128> + '_;
 
     /// The Python value of a bit pattern.
     fn build<'py>(py: Python<'py>, bits: u128, width: Width, signed: bool) -> PyResult<Bound<'py, PyAny>>;
@@ -65,11 +66,14 @@ impl Values for Ints {
         bits_to_int(py, bits, width, signed)
     }
 
-    fn from_number(number: Number, width: Width, signed: bool, name: &str) -> PyResult<u128> {
-        let Number::Int(value) = number else {
-            return Err(PyTypeError::new_err(format!("'{name}' must hold integers, not floats")));
-        };
-        int_in_range(value, width, signed)
+    fn from_numbers(width: Width, signed: bool, name: &str) -> impl Fn(Number) -> PyResult<u128> + '_ {
+        let (min, max) = int_range(width, signed);
+        let mask = width.mask();
+        move |number| match number {
+            Number::Int(value) if min <= value && value <= max => Ok(value as u128 & mask),
+            Number::Int(value) => Err(out_of_range(value, signed)),
+            Number::Float(_) => Err(PyTypeError::new_err(format!("'{name}' must hold integers, not floats"))),
+        }
     }
 
     fn expected_on_success<'py>(
@@ -95,8 +99,8 @@ impl Values for Bytes {
         bytes_to_bits(obj, width, name, cmpxchg)
     }
 
-    fn from_number(_number: Number, _width: Width, _signed: bool, name: &str) -> PyResult<u128> {
-        Err(PyTypeError::new_err(format!("'{name}' must hold bytes")))
+    fn from_numbers(_width: Width, _signed: bool, name: &str) -> impl Fn(Number) -> PyResult<u128> + '_ {
+        move |_| Err(PyTypeError::new_err(format!("'{name}' must hold bytes")))
     }
 
     fn build<'py>(py: Python<'py>, bits: u128, width: Width, _signed: bool) -> PyResult<Bound<'py, PyAny>> {
@@ -126,14 +130,16 @@ impl Values for Floats {
         Ok(float_bits(value, width))
     }
 
-    fn from_number(number: Number, width: Width, _signed: bool, _name: &str) -> PyResult<u128> {
-        Ok(float_bits(
-            match number {
-                Number::Int(i) => i as f64,
-                Number::Float(f) => f,
-            },
-            width,
-        ))
+    fn from_numbers(width: Width, _signed: bool, _name: &str) -> impl Fn(Number) -> PyResult<u128> + '_ {
+        move |number| {
+            Ok(float_bits(
+                match number {
+                    Number::Int(i) => i as f64,
+                    Number::Float(f) => f,
+                },
+                width,
+            ))
+        }
     }
 
     fn build<'py>(py: Python<'py>, bits: u128, width: Width, _signed: bool) -> PyResult<Bound<'py, PyAny>> {
@@ -153,6 +159,7 @@ impl Values for Floats {
 }
 
 /// The bits of `value` as a float of `width` (4: rounded to `f32`).
+#[inline]
 fn float_bits(value: f64, width: Width) -> u128 {
     if width == Width::W4 {
         u128::from((value as f32).to_bits())
