@@ -246,7 +246,8 @@ impl RegionArray {
         if expected == given {
             Ok(())
         } else {
-            Err(Error::Length { what, expected, given })
+            let unit = if what == "out" { "bytes" } else { "items" };
+            Err(Error::Length { what, unit, expected, given })
         }
     }
 }

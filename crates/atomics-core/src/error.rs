@@ -68,8 +68,10 @@ pub enum Error {
     },
     /// A bulk operation was given a number of values or bytes that does not match.
     Length {
-        /// What the operation names (`"values"`, `"out"`, `"buffer"`).
+        /// What the operation names (`"values"`, `"out"`).
         what: &'static str,
+        /// What is counted (`"items"`, `"bytes"`).
+        unit: &'static str,
         /// The number needed.
         expected: usize,
         /// The number given.
@@ -111,8 +113,8 @@ impl fmt::Display for Error {
             Error::ArraySize { bytes, width } => {
                 write!(f, "a buffer of {bytes} bytes does not hold a whole number of atomics of width {width}.")
             }
-            Error::Length { what, expected, given } => {
-                write!(f, "'{what}' has {given} items where {expected} are needed.")
+            Error::Length { what, unit, expected, given } => {
+                write!(f, "'{what}' has {given} {unit} where {expected} are needed.")
             }
         }
     }

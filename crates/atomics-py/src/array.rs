@@ -132,17 +132,18 @@ fn array_bytes(
     arithmetic: Arithmetic,
 ) -> PyResult<(usize, usize)> {
     let width = checked_width(py, width, arithmetic)?;
-    let length: i128 = length.extract().map_err(|_| PyTypeError::new_err("Argument 'length' must have type 'int'."))?;
-    if length < 0 {
+    let Ok(length) = length.cast::<pyo3::types::PyInt>() else {
+        return Err(PyTypeError::new_err("Argument 'length' must have type 'int'."));
+    };
+    if length.lt(0)? {
         return Err(PyValueError::new_err("Negative length"));
     }
-    let bytes = usize::try_from(length)
+    let bytes = length
+        .extract::<usize>()
         .ok()
         .and_then(|n| n.checked_mul(width))
         .filter(|&b| b <= isize::MAX as usize)
-        .ok_or_else(|| {
-        PyMemoryError::new_err(format!("an array of {length} atomics of width {width} is too large"))
-    })?;
+        .ok_or_else(|| PyMemoryError::new_err(format!("an array of {length} atomics of width {width} is too large")))?;
     Ok((bytes, width))
 }
 
@@ -290,6 +291,33 @@ impl AtomicArrayBase {
         Ok(self.handle()?.backing.is_released())
     }
 
+    /// A second array over the same memory, of the same class (a cheap per-thread handle).
+    /// Dropping either never releases the memory for the other.
+    fn __copy__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let h = slf.get().handle()?;
+        let cls = slf.get_type();
+        let copy = cls.call_method1("__new__", (&cls,))?;
+        let handle = ArrayHandle {
+            backing: h.backing.clone(),
+            array: h.array,
+            arithmetic: h.arithmetic,
+            signed: h.signed,
+            signed_obj: h.signed_obj.clone_ref(py),
+        };
+        let target = copy.cast::<AtomicArrayBase>()?.get();
+        target.handle.set(handle).map_err(|_| PyValueError::new_err("AtomicArray object cannot be re-initialised."))?;
+        Ok(copy)
+    }
+
+    fn __deepcopy__(slf: &Bound<'_, Self>, _memo: &Bound<'_, PyAny>) -> PyResult<()> {
+        Err(PyTypeError::new_err(format!(
+            "cannot deepcopy '{}' object: an array of atomics is its memory; use copy.copy() for a \
+             second handle on the same memory",
+            slf.get_type().name()?
+        )))
+    }
+
     fn __enter__(slf: Py<Self>) -> Py<Self> {
         slf
     }
@@ -407,7 +435,7 @@ impl<'a, V: Values> Bulk<'a, V> {
         if len != array.bytes() {
             return Err(core_error(
                 py,
-                atomics_core::Error::Length { what: "out", expected: array.bytes(), given: len },
+                atomics_core::Error::Length { what: "out", unit: "bytes", expected: array.bytes(), given: len },
             ));
         }
         let (start, end) = (ptr as usize, ptr as usize + len);
@@ -533,7 +561,13 @@ macro_rules! array_family {
             ) -> PyResult<()> {
                 let py = slf.py();
                 let one = pyo3::types::PyInt::new(py, 1).into_any();
-                let values = values.unwrap_or(&one);
+                let values = match values {
+                    Some(values) => values,
+                    None if <$values as Values>::BYTES => {
+                        return Err(PyTypeError::new_err(concat!(stringify!($op_name), "() missing required argument 'values'")));
+                    }
+                    None => &one,
+                };
                 Bulk::<$values>::of(slf)?.update_at(py, $op, indices, values, order)
             }
             )*
@@ -541,6 +575,10 @@ macro_rules! array_family {
             /// `a[i]`: `a.load(i)`.
             fn __getitem__<'py>(slf: &Bound<'py, Self>, index: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
                 handle(slf)?.element::<$values>(index)?.load(slf.py(), None)
+            }
+
+            fn __delitem__(slf: &Bound<'_, Self>, _index: &Bound<'_, PyAny>) -> PyResult<()> {
+                Err(PyTypeError::new_err(format!("'{}' object doesn't support item deletion", slf.get_type().name()?)))
             }
 
             /// `a[i] = v`: `a.store(i, v)`.

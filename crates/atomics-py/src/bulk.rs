@@ -156,20 +156,18 @@ pub(crate) fn element_index(obj: &Bound<'_, PyAny>, len: usize) -> PyResult<usiz
     }
 }
 
-/// An index given as any integer-like object (`__index__`), as i128 (saturated).
+/// An index given as any integer-like object (`__index__`), as i128 (saturated). Objects
+/// without `__index__` are refused with a `TypeError`; what `__index__` raises propagates.
 fn index_value(obj: &Bound<'_, PyAny>) -> PyResult<i128> {
-    if obj.cast::<PyFloat>().is_ok() {
-        return Err(PyTypeError::new_err("array indices must be integers, not float"));
-    }
-    // SAFETY: `obj` is valid; PyNumber_Index returns a new reference or NULL with an error.
-    let int = unsafe { Bound::from_owned_ptr_or_err(obj.py(), ffi::PyNumber_Index(obj.as_ptr())) }.map_err(|e| {
-        let error = PyTypeError::new_err(format!(
+    // SAFETY: `obj` is valid; PyIndex_Check only reads its type.
+    if unsafe { ffi::PyIndex_Check(obj.as_ptr()) } == 0 {
+        return Err(PyTypeError::new_err(format!(
             "array indices must be integers, not {}",
             obj.get_type().name().map(|n| n.to_string()).unwrap_or_default()
-        ));
-        error.set_cause(obj.py(), Some(e));
-        error
-    })?;
+        )));
+    }
+    // SAFETY: `obj` is valid; PyNumber_Index returns a new reference or NULL with an error.
+    let int = unsafe { Bound::from_owned_ptr_or_err(obj.py(), ffi::PyNumber_Index(obj.as_ptr())) }?;
     Ok(int.extract::<i128>().unwrap_or(if int.lt(0)? { i128::MIN } else { i128::MAX }))
 }
 
@@ -214,6 +212,11 @@ pub(crate) fn operands<V: Values>(obj: &Bound<'_, PyAny>, width: Width, signed: 
         return V::parse(obj, width, signed, name, false).map(Parsed::Same);
     }
     if let Some(export) = Export::of(obj, name)? {
+        if export.0.ndim == 0 && !V::BYTES {
+            // A numpy scalar (`np.int64(2)`, `np.float32(0.5)`): one value.
+            drop(export);
+            return V::parse(obj, width, signed, name, false).map(Parsed::Same);
+        }
         if V::BYTES {
             let bytes = export.bytes();
             if bytes.len() == width.bytes() {
