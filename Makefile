@@ -4,7 +4,7 @@
 PYTHON ?= python3
 BENCH_PYTHON ?= python3.11
 
-.PHONY: demo test test-rust test-quick dev lint clean bench bench-quick fuzz memcheck chaos miri
+.PHONY: demo test test-rust test-quick dev lint clean bench bench-quick bench-arrays fuzz memcheck chaos miri
 
 ## demo: several processes count in shared memory; atomics vs multiprocessing.Value
 demo:
@@ -34,6 +34,13 @@ bench-quick:
 	@venv=$$(tools/env.sh $(BENCH_PYTHON) release) && \
 	$$venv/bin/python -m pip install -q --disable-pip-version-check -r bench/requirements.txt && \
 	$$venv/bin/python bench/run.py --quick --command "make bench-quick" $(if $(BENCH_OUT),--out "$(BENCH_OUT)")
+
+## bench-arrays: only the arrays section (this library on 3.11 and 3.13t, per element, vs numpy),
+## merged into docs/benchmarks/results.json and results.md; every other section's figures are kept
+bench-arrays:
+	@venv=$$(tools/env.sh $(BENCH_PYTHON) release) && \
+	$$venv/bin/python -m pip install -q --disable-pip-version-check -r bench/requirements.txt && \
+	$$venv/bin/python bench/run.py --sections arrays --command "make bench-arrays" $(if $(BENCH_OUT),--out "$(BENCH_OUT)")
 
 ## fuzz: the hostile-input fuzzer of the Python surface, long: at least a million calls
 ## (figures in target/reliability/fuzz.json; docs/reliability.md)

@@ -98,6 +98,14 @@ class Library:
         """name -> PingPongCase: a round trip between two processes"""
         return {}
 
+    def array_cases(self, sizes):
+        """name -> ArrayCase: arrays of atomics, per element (numpy's references are added)"""
+        return {}
+
+    def array_threads_cases(self, sizes):
+        """name -> ArrayThreadsCase: 1 vs 2 threads adding into one array"""
+        return {}
+
 
 class ProcessCase:
     """A counter in memory that processes share. `create(ctx)` runs in the parent and returns
@@ -328,6 +336,168 @@ class PipePingPong(PingPongCase):
 
 
 # ---------------------------------------------------------------------------------------
+# Arrays of atomics: the cost per element of the per-call path (a Python loop) and of the bulk
+# operations, next to numpy's non-atomic ways of doing the same (this library only; numpy is
+# measured in the same process, on the same data)
+
+# The rows, in the order shown; a row's name is KIND or KIND/SIZE (the number of bins).
+ARRAY_KINDS = ("loop_pass", "list_loop", "loop_add", "loop_fetch_add", "add_at", "np_add_at", "np_bincount",
+               "add_at_values", "np_add_at_values", "add_at_refused", "load_all_out", "load_all_new", "np_copyto",
+               "np_copy", "store_all", "np_assign", "store_all_one", "np_fill")
+ARRAY_GROUPS = ("histogram", "snapshot")
+
+
+class ArrayCase:
+    """One row of the arrays section: `make()` builds fresh state and returns (Row, verify);
+    the Row's call processes `elements` elements once, and verify(), called after exactly one
+    call on that fresh state, returns None or what is wrong. `size`: the number of bins (or
+    of elements) of the array it works on. `versus`: the rows it is compared with. `owner`:
+    "atomics", "numpy" (not atomic) or "python" (not atomic)."""
+
+    def __init__(self, group, title, elements, size, make, setup, versus=(), owner="atomics"):
+        self.group, self.title, self.elements, self.size = group, title, elements, size
+        self.make, self.setup, self.versus, self.owner = make, setup, tuple(versus), owner
+
+
+class ArrayThreadsCase:
+    """1 or 2 threads adding the indices into one array. `setup()` returns an object with
+    reset() (zeroes the array), row(k, i) (the Row thread i of k repeats; together the k
+    threads' Rows process the `elements` indices once) and verify(n) (None, or what is wrong
+    after each thread repeated its Row n times)."""
+
+    def __init__(self, bins, elements, setup, how):
+        self.bins, self.elements, self.setup, self.how = bins, elements, setup, how
+
+
+class ArrayData:
+    """The inputs of the arrays section, made once per process from a fixed seed, so that this
+    library's rows and numpy's work on the same indices and values. `sizes`: {"indices": how
+    many indices, "bins": (bins, ...), "elements": the length of the snapshot arrays}."""
+
+    _made = {}
+
+    @classmethod
+    def get(cls, sizes):
+        key = (sizes["indices"], tuple(sizes["bins"]), sizes["elements"])
+        if key not in cls._made:
+            cls._made[key] = cls(sizes)
+        return cls._made[key]
+
+    def __init__(self, sizes):
+        import numpy as np
+
+        rng = np.random.default_rng(20240611)
+        self.n, self.bins, self.elements = sizes["indices"], tuple(sizes["bins"]), sizes["elements"]
+        self.idx = {b: rng.integers(0, b, size=self.n, dtype=np.intp) for b in self.bins}
+        self.lists = {b: self.idx[b].tolist() for b in self.bins}  # Python ints: no numpy scalars
+        self.values = rng.integers(1, 100, size=self.n, dtype=np.int64)
+        self.counts = {b: np.bincount(self.idx[b], minlength=b).astype(np.int64) for b in self.bins}
+        self.weighted = {}
+        for b in self.bins:
+            w = np.zeros(b, np.int64)
+            np.add.at(w, self.idx[b], self.values)
+            self.weighted[b] = w
+        self.snapshot = rng.integers(-2**40, 2**40, size=self.elements, dtype=np.int64)
+
+
+def differs(got, expected, what):
+    """None if `got` (anything numpy takes) equals `expected` element by element; otherwise
+    what differs."""
+    import numpy as np
+
+    got = np.asarray(got)
+    if got.shape != expected.shape:
+        return "%s: shape %s, expected %s" % (what, got.shape, expected.shape)
+    wrong = np.flatnonzero(got != expected)
+    if len(wrong) == 0:
+        return None
+    i = int(wrong[0])
+    return "%s: %d of %d elements wrong (first at %d: %d, expected %d; total %d, expected %d)" % (
+        what, len(wrong), len(expected), i, got[i], expected[i], int(got.sum()), int(expected.sum()))
+
+
+def refused(call, arg):
+    """call(arg), which must raise IndexError (the diagnostic rows: a bulk call refused after
+    converting all its arguments, before touching any atomic)."""
+    try:
+        call(arg)
+    except IndexError:
+        return
+    raise AssertionError("%r was not refused" % call)
+
+
+def numpy_array_cases(sizes):
+    """The non-atomic references of the arrays section: numpy, and a Python list."""
+    import numpy as np
+
+    d = ArrayData.get(sizes)
+    cases = {}
+
+    def case(name, group, title, elements, size, make_state, call, check, setup):
+        def make():
+            state, names = make_state()
+            return Row(call, **names), lambda: check(state)
+
+        owner = "python" if name.startswith(("list_loop", "loop_pass")) else "numpy"
+        cases[name] = ArrayCase(group, title, elements, size, make, setup, owner=owner)
+
+    first = d.bins[0]
+    case("loop_pass", "histogram", "the loop alone", d.n, None,
+         lambda: (None, {"L": d.lists[first]}), "for i in L: pass", lambda s: None, "`L = idx.tolist()`")
+    for b in d.bins:
+        idx, counts, weighted = d.idx[b], d.counts[b], d.weighted[b]
+
+        def zeros(b=b, **names):
+            h = np.zeros(b, np.int64)
+            return h, dict(names, h=h, np=np)
+
+        def python_list(b=b):
+            h = [0] * b
+            return h, {"h": h, "L": d.lists[b]}
+
+        case("list_loop/%d" % b, "histogram", "Python list (not atomic)", d.n, b,
+             python_list, "for i in L: h[i] += 1",
+             lambda h, c=counts: differs(h, c, "list h[i] += 1"), "`h = [0] * bins`; `L = idx.tolist()`")
+        case("np_add_at/%d" % b, "histogram", "numpy (not atomic)", d.n, b,
+             lambda z=zeros, idx=idx: z(idx=idx), "np.add.at(h, idx, 1)",
+             lambda h, c=counts: differs(h, c, "np.add.at"), "`h = np.zeros(bins, np.int64)`")
+        case("np_bincount/%d" % b, "histogram", "numpy (not atomic)", d.n, b,
+             lambda z=zeros, idx=idx, b=b: z(idx=idx, m=b), "h += np.bincount(idx, minlength=m)",
+             lambda h, c=counts: differs(h, c, "np.bincount"), "`h = np.zeros(bins, np.int64)`; `m = bins`")
+        case("np_add_at_values/%d" % b, "histogram", "numpy (not atomic)", d.n, b,
+             lambda z=zeros, idx=idx: z(idx=idx, v=d.values), "np.add.at(h, idx, v)",
+             lambda h, w=weighted: differs(h, w, "np.add.at with values"),
+             "`h = np.zeros(bins, np.int64)`; `v`: int64 values 1..99")
+    n = d.elements
+
+    def snapshot_out():
+        out = np.empty(n, np.int64)
+        return out, {"out": out, "h": d.snapshot.copy(), "np": np}
+
+    def copy():
+        h = d.snapshot.copy()
+        return h, {"h": h}
+
+    def assign():
+        h = np.zeros(n, np.int64)
+        return h, {"h": h, "v": d.snapshot}
+
+    case("np_copyto", "snapshot", "numpy (not atomic)", n, n, snapshot_out, "np.copyto(out, h)",
+         lambda out: differs(out, d.snapshot, "np.copyto"), "`h`, `out`: int64 arrays of the same length")
+    case("np_copy", "snapshot", "numpy (not atomic)", n, n, copy, "h.copy()",
+         lambda h: differs(h.copy(), d.snapshot, "h.copy()"), "`h`: an int64 array")
+    def fill():
+        h = np.zeros(n, np.int64)
+        return h, {"h": h, "x": 7}
+
+    case("np_fill", "snapshot", "numpy (not atomic)", n, n, fill, "h[:] = x",
+         lambda h: differs(h, np.full(n, 7, np.int64), "h[:] = x"), "`x = 7`")
+    case("np_assign", "snapshot", "numpy (not atomic)", n, n, assign, "h[:] = v",
+         lambda h: differs(h, d.snapshot, "h[:] = v"), "`h`, `v`: int64 arrays of the same length")
+    return cases
+
+
+# ---------------------------------------------------------------------------------------
 # atomics: this library and atomics 1.0.3 (the same API; each runs in its own venv)
 
 
@@ -449,6 +619,116 @@ class Atomics(Library):
 
     def pingpong_cases(self):
         return {"wait_notify": AtomicPingPong()}
+
+    def array_cases(self, sizes):
+        """The arrays section's rows of this library (see ArrayCase), over ArrayData."""
+        import numpy as np
+
+        import atomics
+
+        d = ArrayData.get(sizes)
+        cases = {}
+
+        def histogram(name, title, bins, call, names, expected, versus, setup):
+            def make():
+                a = atomics.array(bins, 8, atomics.INT)
+                return Row(call, a=a, **names), lambda: differs(a.load_all(np.empty(bins, np.int64)), expected,
+                                                                name)
+
+            cases[name] = ArrayCase("histogram", title, d.n, bins, make, setup, versus)
+
+        for b in d.bins:
+            idx, lst = d.idx[b], d.lists[b]
+            histogram("loop_add/%d" % b, "per call (Python loop)", b, "for i in L: a.add(i, 1)",
+                      {"L": lst}, d.counts[b], ("add_at/%d" % b, "list_loop/%d" % b), "`L = idx.tolist()`")
+            histogram("loop_fetch_add/%d" % b, "per call (Python loop)", b,
+                      "for i in L: a.fetch_add(i, 1)", {"L": lst}, d.counts[b], ("add_at/%d" % b, "list_loop/%d" % b),
+                      "`L = idx.tolist()`")
+            histogram("add_at/%d" % b, "bulk", b, "a.add_at(idx)", {"idx": idx}, d.counts[b],
+                      ("np_add_at/%d" % b, "np_bincount/%d" % b), "")
+            histogram("add_at_values/%d" % b, "bulk", b, "a.add_at(idx, v)",
+                      {"idx": idx, "v": d.values}, d.weighted[b], ("np_add_at_values/%d" % b,),
+                      "`v`: int64 values 1..99")
+            bad = idx.copy()
+            bad[-1] = b  # out of range: converted last, refused before any atomic is touched
+            histogram("add_at_refused/%d" % b, "diagnostic: converting the indices only", b,
+                      "refused(a.add_at, bad)", {"refused": refused, "bad": bad}, np.zeros(b, np.int64),
+                      ("add_at/%d" % b,), "`bad`: `idx` with its last index out of range; `refused` calls "
+                      "`a.add_at(bad)` and expects IndexError (the array must stay all zero)")
+        n = d.elements
+
+        def filled():
+            a = atomics.array(n, 8, atomics.INT)
+            a.store_all(d.snapshot)
+            return a
+
+        def load_out():
+            a, out = filled(), np.empty(n, np.int64)
+            return Row("a.load_all(out)", a=a, out=out), lambda: differs(out, d.snapshot, "load_all(out)")
+
+        def load_new():
+            a = filled()
+            return Row("a.load_all()", a=a), lambda: differs(np.frombuffer(a.load_all(), np.int64), d.snapshot,
+                                                             "load_all()")
+
+        def store():
+            a = atomics.array(n, 8, atomics.INT)
+            return Row("a.store_all(v)", a=a, v=d.snapshot), lambda: differs(
+                a.load_all(np.empty(n, np.int64)), d.snapshot, "store_all(v)")
+
+        def store_one():
+            a = atomics.array(n, 8, atomics.INT)
+            return Row("a.store_all(x)", a=a, x=7), lambda: differs(a.load_all(np.empty(n, np.int64)),
+                                                                    np.full(n, 7, np.int64), "store_all(x)")
+
+        cases["load_all_out"] = ArrayCase("snapshot", "bulk, into a preallocated numpy array", n, n,
+                                          load_out, "`out = np.empty(len(a), np.int64)`", ("np_copyto",))
+        cases["load_all_new"] = ArrayCase("snapshot", "bulk, into a new `array.array`", n, n, load_new, "",
+                                          ("np_copy",))
+        cases["store_all"] = ArrayCase("snapshot", "bulk, from a numpy array", n, n, store,
+                                       "`v`: an int64 numpy array of `len(a)` values", ("np_assign",))
+        cases["store_all_one"] = ArrayCase("snapshot", "diagnostic: one value for all, nothing to convert", n, n,
+                                           store_one, "`x = 7`", ("np_fill", "store_all"))
+        return cases
+
+    def array_threads_cases(self, sizes):
+        """2 threads each adding half of the indices into one array, against 1 thread adding both
+        halves (the same two calls, one after the other)."""
+        import numpy as np
+
+        import atomics
+
+        d = ArrayData.get(sizes)
+        cases = {}
+        for b in d.bins:
+            half = d.n // 2
+            halves = (d.idx[b][:half], d.idx[b][half:])
+
+            def setup(b=b, halves=halves):
+                a = atomics.array(b, 8, atomics.INT)
+                out = np.empty(b, np.int64)
+
+                class State:
+                    @staticmethod
+                    def reset():
+                        a.store_all(0)
+
+                    @staticmethod
+                    def row(k, i):
+                        if k == 1:
+                            return Row("a.add_at(p); a.add_at(q)", a=a, p=halves[0], q=halves[1])
+                        return Row("a.add_at(p)", a=a, p=halves[i])
+
+                    @staticmethod
+                    def verify(n):
+                        return differs(a.load_all(out), n * d.counts[b], "add_at by threads, %d bins" % b)
+
+                return State
+
+            cases["add_at/%d" % b] = ArrayThreadsCase(
+                b, d.n, setup, "`a = atomics.array(bins, 8, INT)`; thread i: `a.add_at(p)`, `p` its half of `idx` "
+                "(1 thread: `a.add_at(p); a.add_at(q)`, both halves)")
+        return cases
 
 
 # ---------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Measure one library, inside its own virtualenv, and print the results as JSON on stdout.
 
-    python bench/measure.py ADAPTER [--variants] [--quick] [--sections ops,scaling,pingpong]
+    python bench/measure.py ADAPTER [--variants] [--quick] [--sections ops,scaling,pingpong,arrays]
 
 ADAPTER is a key of libs.ADAPTERS. Every call is timed in the same loop, built from the
 library's Row (see libs.py):
@@ -14,7 +14,7 @@ contention cases: threads sharing one counter, processes sharing one in memory (
 spawn). Their totals are checked exactly; a wrong total is reported as a failure (the
 parent, run.py, fails loudly). Progress goes to stderr. No timing is ever asserted.
 
-Those are the "ops" section, the default. Two more can be asked for:
+Those are the "ops" section, the default. Three more can be asked for:
 
 - "scaling": 1 thread vs 2 threads incrementing, each thread N times, in the arrangements of
   libs.SCALING (one shared object, a handle per thread, a counter per thread); best of REPS
@@ -24,6 +24,13 @@ Those are the "ops" section, the default. Two more can be asked for:
 - "pingpong": round trips between this process and a spawned child (libs.PingPongCase), the
   library's and the standard library's baselines in alternating blocks: median and 99th
   percentile of the round-trip times, after a warm-up in each block.
+- "arrays": arrays of atomics, in ns per element (libs.ArrayCase): the per-call path (a Python
+  loop over a list of ints), the bulk operations (add_at, load_all, store_all) and numpy's
+  non-atomic equivalents, on the same data in this process. Each row is first called once on
+  fresh state and its result checked exactly; then best of REPS runs of n calls (n such that a
+  run lasts about ARRAY_SECONDS), the rows taking turns within each repetition so that they
+  all meet the same machine. Then 1 vs 2 threads adding into one array (libs.ArrayThreadsCase),
+  the whole histogram checked exactly after every run.
 """
 
 import argparse
@@ -43,9 +50,13 @@ import time
 import libs
 
 QUICK = {"n": 20_000, "reps": 1, "contention": 20_000, "import_reps": 1,
-         "scaling_n": 500_000, "pingpong_rounds": 2_000, "pingpong_blocks": 2}
+         "scaling_n": 500_000, "pingpong_rounds": 2_000, "pingpong_blocks": 2,
+         "array_sizes": {"indices": 20_000, "bins": (1024, 65_536), "elements": 65_536}}
 FULL = {"n": 20_000, "reps": 5, "contention": 1_000_000, "import_reps": 5,
-        "scaling_n": 200_000, "pingpong_rounds": 20_000, "pingpong_blocks": 5}
+        "scaling_n": 200_000, "pingpong_rounds": 20_000, "pingpong_blocks": 5,
+        "array_sizes": {"indices": 1_000_000, "bins": (1024, 1_048_576), "elements": 1_048_576}}
+ARRAY_SECONDS = 0.2  # full mode: a run of an arrays row (n calls) lasts about this long
+ARRAY_THREADS_SECONDS = 0.3  # full mode: one thread's run of the arrays' threads case lasts about this long
 SCALING_SECONDS = 0.3  # full mode: one thread's N increments last about this long
 SCALING_MAX_N = 50_000_000
 SCALING_THREADS = (1, 2)
@@ -411,7 +422,120 @@ def measure_pingpong(adapter_name, adapter, mode):
     return out, failures
 
 
-SECTIONS = ("ops", "scaling", "pingpong")
+# ---------------------------------------------------------------------------------------
+# arrays of atomics, per element
+
+
+def measure_arrays(adapter_name, adapter, mode, quick):
+    """{"sizes", "numpy", "reps", "rows": {name: row}, "threads": {name: case},
+    "gil_enabled"} and failures; None when the adapter has no arrays."""
+    sizes = mode["array_sizes"]
+    cases = adapter.array_cases(sizes)
+    if not cases:
+        return None, []
+    import numpy
+
+    gil_at_start = gil_enabled()  # after importing numpy: on a free-threaded build, it could turn the GIL on
+    cases = dict(cases, **libs.numpy_array_cases(sizes))
+    failures, prepared = [], []
+    for name, case in cases.items():
+        row, verify = case.make()
+        run = make_loop(row)
+        run(1)  # one call on fresh state, checked
+        wrong = verify()
+        if wrong:
+            failures.append("%s: arrays %s (%s) is wrong after one call: %s" % (adapter_name, name, row.call, wrong))
+        n = 1
+        if not quick:  # calibrate: a run of n calls lasts about ARRAY_SECONDS
+            one = time_loop(run, 1, 1)
+            n = int(max(1, min(MAX_N, round(ARRAY_SECONDS * 1e9 / max(one, 1.0)))))
+        prepared.append((name, case, row, run, n, wrong))
+    runs = {name: [] for name in cases}
+    for _ in range(mode["reps"]):  # the rows take turns
+        for name, case, row, run, n, _wrong in prepared:
+            runs[name].append(time_loop(run, n, 1) / case.elements)
+    rows = {}
+    for name, case, row, run, n, wrong in prepared:
+        best = min(runs[name])
+        rows[name] = {"group": case.group, "title": case.title, "owner": case.owner, "call": row.call,
+                      "setup": case.setup, "elements": case.elements, "size": case.size, "calls": n,
+                      "ns_per_element": best, "meps": 1e3 / best if best > 0 else None,
+                      "runs": [round(r, 4) for r in runs[name]], "versus": list(case.versus), "exact": not wrong}
+        log("  arrays %-24s %9.3f ns per element (%6.1f M/s), %d x %d elements  (%s)"
+            % (name, best, 1e3 / best if best > 0 else 0, n, case.elements, row.call))
+    del prepared
+
+    threads = {}
+    for name, case in adapter.array_threads_cases(sizes).items():
+        threads[name], more = measure_array_threads(adapter_name, name, case, mode, quick)
+        failures += more
+    return {"sizes": sizes, "numpy": numpy.__version__, "reps": mode["reps"], "rows": rows, "threads": threads,
+            "gil_enabled": {"start": gil_at_start, "end": gil_enabled()}}, failures
+
+
+def run_array_threads_once(state, k, n, elements):
+    """k threads, thread i repeating state.row(k, i) n times after a common start, on a zeroed
+    array; timed from the first thread's start to the last one's end; then checked."""
+    state.reset()
+    rows = [state.row(k, i) for i in range(k)]
+    runs = [make_loop(row) for row in rows]
+    start = threading.Barrier(k)
+    spans, cpu = [None] * k, [0.0] * k
+
+    def work(i):
+        start.wait()
+        began, began_cpu = time.perf_counter(), time.thread_time()
+        runs[i](n)
+        spans[i] = (began, time.perf_counter())
+        cpu[i] = time.thread_time() - began_cpu
+
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        workers = [threading.Thread(target=work, args=(i,)) for i in range(k)]
+        for t in workers:
+            t.start()
+        for t in workers:
+            t.join()
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    if any(s is None for s in spans):
+        raise RuntimeError("an arrays thread failed")
+    wrong = state.verify(n)
+    seconds = max(end for _, end in spans) - min(began for began, _ in spans)
+    together = max(0.0, min(end for _, end in spans) - max(began for began, _ in spans))
+    return {"call": rows[0].call, "threads": k, "n": n, "elements": n * elements, "seconds": seconds,
+            "overlap": together / seconds if seconds > 0 else 0.0, "meps": n * elements / seconds / 1e6,
+            "cpu_share": sum(cpu) / (k * seconds) if seconds > 0 else 0.0, "exact": not wrong, "error": wrong}
+
+
+def measure_array_threads(adapter_name, name, case, mode, quick):
+    """Runs of 1 and 2 threads alternate, REPS of each; the fastest of each is kept."""
+    state = case.setup()
+    n = 1
+    if not quick:  # calibrate on one thread: its run lasts about ARRAY_THREADS_SECONDS
+        probe = run_array_threads_once(state, 1, 1, case.elements)
+        n = int(max(1, round(ARRAY_THREADS_SECONDS / max(probe["seconds"], 1e-6))))
+    best, every, failures = {}, {"1": [], "2": []}, []
+    for _ in range(mode["reps"]):
+        for k in (1, 2):
+            r = run_array_threads_once(state, k, n, case.elements)
+            every[str(k)].append(round(r["meps"], 3))
+            if not r["exact"]:
+                failures.append("%s: arrays threads %s, %d thread(s): %s" % (adapter_name, name, k, r["error"]))
+            if str(k) not in best or r["seconds"] < best[str(k)]["seconds"]:
+                best[str(k)] = r
+    one, two = best["1"], best["2"]
+    out = {"how": case.how, "bins": case.bins, "elements": case.elements, "n": n, "threads": best, "runs": every,
+           "speedup": two["meps"] / one["meps"], "all_exact": not failures}
+    log("  arrays threads %-12s n=%-4d 1 thread %7.1f M/s (cpu %.2f), 2 threads %7.1f M/s (overlap %.2f, cpu %.2f): "
+        "x%.2f%s" % (name, n, one["meps"], one["cpu_share"], two["meps"], two["overlap"], two["cpu_share"],
+                     out["speedup"], "" if not failures else "  WRONG"))
+    return out, failures
+
+
+SECTIONS = ("ops", "scaling", "pingpong", "arrays")
 
 
 def main():
@@ -452,6 +576,9 @@ def main():
         result["failures"] += failures
     if "pingpong" in sections:
         result["pingpong"], failures = measure_pingpong(args.adapter, adapter, mode)
+        result["failures"] += failures
+    if "arrays" in sections:
+        result["arrays"], failures = measure_arrays(args.adapter, adapter, mode, args.quick)
         result["failures"] += failures
     result["gil_enabled"] = {"start": gil_at_start, "end": gil_enabled()}
     log("  GIL enabled: %s at the start, %s at the end%s" % (

@@ -4,7 +4,9 @@ A run is a dict: {"meta": {...}, "jobs": [job, ...], "failures": [...], "notes":
 where each job is {"key", "label", "adapter", "pyver", "python", "status", "error",
 "sections", "result"} and "result" is what measure.py printed (None unless status is "ok").
 The single-thread, targets, contention, costs and calls sections (and the chart) show the
-jobs that measured the "ops" section; the scaling and ping-pong sections, theirs.
+jobs that measured the "ops" section; the scaling, ping-pong and arrays sections, theirs. A
+section measured later by `run.py --sections` and merged in has its own meta in
+meta["merged"] and its own record in each job's "section_runs".
 """
 
 import libs
@@ -221,14 +223,34 @@ def ops_run(run):
     return dict(run, jobs=[j for j in run["jobs"] if "ops" in j.get("sections", ["ops"])])
 
 
+def section_meta(run, section):
+    """The meta of the run that measured `section`: a partial run merged in later, or the run's own."""
+    for m in reversed(run["meta"].get("merged", [])):
+        if section in m["sections"]:
+            return m
+    return run["meta"]
+
+
+def section_job(job, section):
+    """The job's record of measuring `section` ("status", "error", "argv", "digests"): that of a
+    partial run merged in later, or the job's own."""
+    return (job.get("section_runs") or {}).get(section) or job
+
+
+def all_failures(run):
+    merged = run["meta"].get("merged", [])
+    return run["failures"] + ["%s (%s): %s" % (", ".join(m["sections"]), m["date"], f)
+                              for m in merged for f in m["failures"]]
+
+
 def markdown(run, chart_name):
     full, run = run, ops_run(run)
     meta = run["meta"]
     quick = meta["mode"] == "quick"
     reps = "1 run" if quick else "best of 5 runs"
     lines = ["# Benchmarks of atomics 2.0 and its alternatives", ""]
-    if run["failures"]:
-        lines += ["**THIS RUN FAILED:**", ""] + ["- " + f for f in run["failures"]] + [""]
+    if all_failures(run):
+        lines += ["**THIS RUN FAILED:**", ""] + ["- " + f for f in all_failures(run)] + [""]
     if quick:
         lines += ["*Quick mode (CI smoke run): tiny n, one run each; the numbers are noise.*", ""]
     lines += [
@@ -242,6 +264,12 @@ def markdown(run, chart_name):
         "- Source: commit %s%s; package digest %s (extension: release build by tools/env.sh)" % (
             meta["commit"], " with uncommitted changes" if meta["dirty"] else "",
             ", ".join("%s for %s" % (d, v) for v, d in meta["package_digests"]) or "n/a"),
+    ]
+    for m in meta.get("merged", []):
+        lines.append("- Measured later and merged in: the %s section%s, on %s by `%s` (see %s)" % (
+            ", ".join(m["sections"]), "s" if len(m["sections"]) > 1 else "", m["date"], m["command"],
+            "there" if len(m["sections"]) > 1 else "that section"))
+    lines += [
         "",
         "Every number below is the time of one call, in ns, net of the empty loop "
         "(`for _ in range(n): pass`) timed in the same process: %s of n calls, each "
@@ -270,11 +298,15 @@ def markdown(run, chart_name):
     lines += contention_section(run)
     lines += scaling_section(full)
     lines += pingpong_section(full)
+    lines += arrays_section(full)
     lines += costs_section(run)
     lines += calls_section(run)
+    lines += array_calls_section(full)
     lines += peers_section(full)
-    if run["notes"]:
-        lines += ["## Notes", ""] + ["- " + n for n in run["notes"]] + [""]
+    notes = run["notes"] + ["%s (%s): %s" % (", ".join(m["sections"]), m["date"], n)
+                            for m in meta.get("merged", []) for n in m["notes"]]
+    if notes:
+        lines += ["## Notes", ""] + ["- " + n for n in notes] + [""]
     return "\n".join(lines)
 
 
@@ -592,6 +624,219 @@ def pingpong_section(run):
                         titles.get(name, name), p["median_us"], p["median_us"] / reference, reference)]
         lines.append("")
     return lines
+
+
+# ---------------------------------------------------------------------------------------
+# arrays of atomics
+
+ARRAY_SHORT = {  # how a row is named where another is compared with it
+    "list_loop": "list loop",
+    "add_at": "`add_at`",
+    "np_add_at": "`np.add.at`",
+    "np_bincount": "`bincount`",
+    "np_add_at_values": "`np.add.at`",
+    "np_copyto": "`np.copyto`",
+    "np_copy": "`h.copy()`",
+    "np_assign": "`h[:] = v`",
+    "np_fill": "`h[:] = x`",
+    "store_all": "`store_all(v)`",
+}
+ARRAY_GROUP_TITLES = {
+    "histogram": "Histogram: %s indices into one array",
+    "snapshot": "Snapshot and fill: %s int64 elements",
+}
+
+
+def array_kind(name):
+    return name.split("/", 1)[0]
+
+
+def array_jobs(run):
+    """The jobs of the arrays section, and those of them that measured it."""
+    jobs = [j for j in run["jobs"] if "arrays" in j.get("sections", [])]
+    return jobs, [j for j in jobs if section_job(j, "arrays")["status"] == "ok" and (j.get("result") or {}).get("arrays")]
+
+
+def fmt_count(x):
+    return "—" if x is None else "{:,}".format(x)
+
+
+def fmt_per_element(x):
+    return "%.2f" % x if x < 10 else "%.1f" % x if x < 100 else "{:,.0f}".format(x)
+
+
+def fmt_meps(x):
+    return "n/a" if x is None else ("%.0f" % x if x >= 10 else "%.1f" % x)
+
+
+def array_versus(rows, r):
+    parts = []
+    for other in r["versus"]:
+        o = rows.get(other)
+        if o is None or o["ns_per_element"] <= 0:
+            continue
+        x = r["ns_per_element"] / o["ns_per_element"]
+        parts.append("%s %s" % (fmt_ratio(x), ARRAY_SHORT.get(array_kind(other), other)))
+    return ", ".join(parts) or "—"
+
+
+def arrays_section(run):
+    jobs, measured = array_jobs(run)
+    if not jobs:
+        return []
+    meta = section_meta(run, "arrays")
+    quick = meta["mode"] == "quick"
+    commands = []
+    for job in jobs:
+        rec = section_job(job, "arrays")
+        if job in measured:
+            digests = rec.get("digests") or []
+            commands.append("`%s` (package digest %s)" % (rec["argv"], digests[0] if digests else "?"))
+        else:
+            commands.append("%s on %s: %s%s" % (job["label"], job["pyver"], NOT_OK.get(rec["status"], rec["status"]),
+                                                 (": " + rec["error"].replace("|", "\\|")) if rec.get("error") else ""))
+    sizes = measured[0]["result"]["arrays"]["sizes"] if measured else None
+    lines = [
+        "## Arrays of atomics: cost per element", "",
+        "Nanoseconds per element (and millions of elements per second) of this library's arrays "
+        "(`a = atomics.array(size, 8, INT)`, private memory), next to numpy's and a Python list's non-atomic "
+        "ways of doing the same on the same data in the same process. %s of n calls of each row, n such that "
+        "a run lasts about 0.2 s; the rows take turns within each repetition, so that the ratios compare "
+        "figures measured under the same load. Nothing is subtracted: a per-call row is the whole loop `for i "
+        "in L: ...` over the %s indices as Python ints (`L = idx.tolist()`: converting numpy scalars is not "
+        "what is measured), and *the loop alone* is its floor. `idx` is a numpy `intp` array of uniform random "
+        "indices (`rng.integers(0, bins, N)`). Before it is timed, every row is called once on fresh state and "
+        "its result compared element by element with numpy's (`np.bincount`, or the values copied); a "
+        "difference fails the run. *vs*: this row's time per element over the named row's (above 1×: "
+        "slower). Every element of a bulk operation is one hardware atomic, sequentially consistent by "
+        "default (a locked read-modify-write on x86 for `add_at`, an `xchg` for a store); numpy's and the "
+        "list's rows are plain loads and stores. With 1,024 bins the array is at most half as long as the "
+        "indices, so `add_at` first sums each bin's values and then adds each sum with one atomic (the "
+        "same result, one atomic per bin); with 1,048,576 bins it makes one atomic per index." % (
+            "One run" if quick else "Best of %d runs" % (measured[0]["result"]["arrays"]["reps"] if measured else 5),
+            fmt_count(sizes["indices"]) if sizes else "N"),
+        "",
+        "Measured by %s, under `%s` on %s (load average %s before, %s after; commit %s%s); numpy %s. "
+        "Reproduce: `make bench-arrays` (this section only, on 3.11 and 3.13t, merged into "
+        "docs/benchmarks/results.json and results.md; every other figure is kept), or `make bench` (everything)."
+        % ("; ".join(commands), meta["command"], meta["date"], meta["loadavg_start"], meta["loadavg_end"],
+           meta["commit"], " with uncommitted changes" if meta["dirty"] else "",
+           ", ".join(sorted({j["result"]["arrays"]["numpy"] for j in measured})) or "?"),
+        "",
+    ]
+    if quick:
+        lines += ["*Quick mode: tiny n, one run each; the numbers are noise.*", ""]
+    if not measured:
+        return lines
+    for group in libs.ARRAY_GROUPS:
+        header = ["path", "call"] + (["bins"] if group == "histogram" else [])
+        for job in measured:
+            header += ["CPython %s: ns / element" % python_text(job), "M elements/s", "vs"]
+        names = []
+        for job in measured:
+            for name, r in job["result"]["arrays"]["rows"].items():
+                if r["group"] == group and name not in names:
+                    names.append(name)
+        kinds = libs.ARRAY_KINDS
+
+        def order(name):
+            r = next(j["result"]["arrays"]["rows"][name] for j in measured if name in j["result"]["arrays"]["rows"])
+            kind = array_kind(name)
+            return (r["size"] or 0, kinds.index(kind) if kind in kinds else len(kinds), name)
+
+        rows = []
+        for name in sorted(names, key=order):
+            first = next(j["result"]["arrays"]["rows"][name] for j in measured if name in j["result"]["arrays"]["rows"])
+            row = [first["title"], code(first["call"])] + ([fmt_count(first["size"])] if group == "histogram" else [])
+            for job in measured:
+                all_rows = job["result"]["arrays"]["rows"]
+                r = all_rows.get(name)
+                if r is None:
+                    row += ["n/a", "", ""]
+                    continue
+                mark = "" if r.get("exact", True) else " **WRONG**"
+                strong = "**%s**" if r["owner"] == "atomics" else "%s"
+                row += [strong % fmt_per_element(r["ns_per_element"]) + mark, fmt_meps(r["meps"]),
+                        array_versus(all_rows, r)]
+            rows.append(row)
+        count = sizes["indices"] if group == "histogram" else sizes["elements"]
+        lines += ["### " + ARRAY_GROUP_TITLES[group] % fmt_count(count), "", table(header, rows)]
+    lines += array_threads_table(measured, quick)
+    return lines
+
+
+def array_gil_text(job):
+    """gil_text for the arrays section, from the GIL state it recorded itself (after importing
+    numpy, and at its end)."""
+    return gil_text(dict(job, result=dict(job["result"], gil_enabled=job["result"]["arrays"].get("gil_enabled"))))
+
+
+def array_threads_table(measured, quick):
+    rows, notes = [], []
+    for job in measured:
+        threads = job["result"]["arrays"].get("threads") or {}
+        for name, a in threads.items():
+            one, two = a["threads"]["1"], a["threads"]["2"]
+            spread = a["runs"]["2"]
+
+            def cell(r):
+                text = fmt_meps(r["meps"])
+                return text + " ✓" if r["exact"] else text + " **WRONG: %s**" % r["error"]
+
+            rows.append([python_text(job), array_gil_text(job), fmt_count(a["bins"]), code(two["call"]), "{:,}".format(a["n"]),
+                         cell(one), cell(two), "%s – %s" % (fmt_meps(min(spread)), fmt_meps(max(spread)))
+                         if len(spread) > 1 else "—", "**%.2f×**" % a["speedup"],
+                         "%.0f%% / %.0f%%" % (100 * one["cpu_share"], 100 * two["cpu_share"])])
+        if threads and not job["result"].get("free_threaded"):
+            notes.append("On CPython %s (with the GIL) the two threads take turns: `add_at` holds the GIL for the "
+                         "whole call, so their calls run one after the other (a CPU share near 50%% with 2 threads); "
+                         "no gain is to be expected there." % python_text(job))
+        elif threads:
+            fewest = min(a["bins"] for a in threads.values())
+            notes.append("On CPython %s the two threads' calls can run at the same time, each element an atomic "
+                         "add into the one shared array (%s bins are %s cache lines of 64 bytes, which both threads "
+                         "update). With 2 cores, any other work on the machine takes one of them: compare the CPU "
+                         "share and every run's figure." % (python_text(job), fmt_count(fewest),
+                                                             fmt_count(fewest * 8 // 64)))
+    if not rows:
+        return []
+    n = next(iter(measured[0]["result"]["arrays"]["threads"].values()))["elements"]
+    return ["### 2 threads adding into one array", "",
+            "Millions of elements per second in total: each of 2 threads calls `a.add_at(p)` with its half of "
+            "the %s indices, after a barrier, N times; 1 thread makes both calls, `a.add_at(p); a.add_at(q)`, N "
+            "times (the same work). Timed from the first thread's start to the last one's end; %s; ✓: after every "
+            "run the whole array equals N × `np.bincount(idx)` exactly (checked; the run fails otherwise). "
+            "*CPU share*: CPU time of the threads over threads × wall time, 1 / 2 threads." % (
+                fmt_count(n), "one run each" if quick else
+                "best of 5 runs, 1 and 2 threads alternating (N such that 1 thread's run lasts about 0.3 s)"), "",
+            table(["python", "GIL enabled", "bins", "call", "N per thread", "1 thread (M elements/s)",
+                   "2 threads (M elements/s)", "2 threads, every run", "speed-up", "CPU share"], rows)] + [
+        "- " + n for n in notes] + [""]
+
+
+def array_calls_section(run):
+    jobs, measured = array_jobs(run)
+    if not measured:
+        return []
+    rows, seen = [], set()
+    for job in measured:
+        for name, r in job["result"]["arrays"]["rows"].items():
+            if name in seen:
+                continue
+            seen.add(name)
+            rows.append([name, r["title"], code(r["call"]), r["setup"] or "—", fmt_count(r["elements"]),
+                         fmt_count(r["size"])])
+    kinds = libs.ARRAY_KINDS
+    rows.sort(key=lambda row: (libs.ARRAY_GROUPS.index(
+        next(j["result"]["arrays"]["rows"][row[0]]["group"] for j in measured if row[0] in j["result"]["arrays"]["rows"])),
+        int(row[5].replace(",", "")) if row[5] != "—" else 0,
+        kinds.index(array_kind(row[0])) if array_kind(row[0]) in kinds else len(kinds)))
+    return ["### Arrays of atomics", "",
+            "Each row's call, repeated n times in the loop of the single-thread tables (`for _ in range(n): "
+            "CALL`), with its names as locals. Common to all: `a = atomics.array(size, 8, atomics.INT)`; `idx = "
+            "rng.integers(0, bins, N, dtype=np.intp)` (one array per number of bins, the same for every row); "
+            "`h`: the numpy (or list) counterpart of `a`. In results.json: `jobs[].result.arrays.rows[name]`.", "",
+            table(["name", "path", "call", "set-up", "elements per call", "bins / length"], rows)]
 
 
 def costs_section(run):

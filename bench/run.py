@@ -2,10 +2,11 @@
 
     make bench          # full run: docs/benchmarks/{results.md,ops.png,results.json}
     make bench-quick    # every row with tiny n, into a temporary directory (CI smoke run)
+    make bench-arrays   # the arrays section only, merged into docs/benchmarks/results.{json,md}
 
-or, from the virtualenv that tools/env.sh prints (it has this library and matplotlib):
+or, from the virtualenv that tools/env.sh prints (it has this library, numpy and matplotlib):
 
-    python bench/run.py [--quick] [--out DIR] [--only KEY,...]
+    python bench/run.py [--quick] [--out DIR] [--only KEY,...] [--sections SECTION,...]
 
 One run on one machine measures: this library (built by tools/env.sh, release profile) on
 CPython 3.11 and, where pyenv has it, 3.13; atomics 1.0.3, atomicshm, pytomic 0.2.3, cereggii
@@ -19,14 +20,24 @@ this library on the free-threaded CPython 3.13t of tools/free-threaded-python.sh
 with ft-utils and cereggii on 3.13t where a 3.13t wheel installs (`--only-binary :all:`: no
 source builds); and wait/notify round trips between two processes (spawn) on 3.11, next to
 multiprocessing.Event and Pipe (measured by the same process, in alternating blocks).
+And arrays of atomics, per element, on 3.11 and 3.13t: the per-call path, the bulk operations
+and numpy's non-atomic equivalents (measured by the same process, on the same data), and 1 vs 2
+threads adding into one array.
+
+`--sections` measures only those sections (of ops, scaling, pingpong, arrays), in the jobs
+that have them, and merges them into the results.json already in the output directory: each
+such job's figures of those sections are replaced, every other figure is kept, and the
+partial run's own date, command, load and source are recorded with it (meta["merged"]), for
+the report to show next to those sections. ops.png is redrawn only when ops is measured.
 
 Nothing about timing is asserted. The run fails (exit status 1, after writing its report)
-when a total counted by threads or processes is wrong, when a measurement crashes, or when, in
-a full run, the racy control loses no update.
+when a total counted by threads or processes is wrong (or an array's histogram or copy is),
+when a measurement crashes, or when, in a full run, the racy control loses no update.
 """
 
 import argparse
 import concurrent.futures
+import copy
 import datetime
 import json
 import os
@@ -47,6 +58,14 @@ import report  # noqa: E402
 ROOT = envs.ROOT
 DOCS = os.path.join(ROOT, "docs", "benchmarks")
 MEASURE = os.path.join(HERE, "measure.py")
+SECTIONS = ("ops", "scaling", "pingpong", "arrays")
+# what each section puts in a job's result (measure.py)
+SECTION_KEYS = {
+    "ops": ("ops", "variants", "costs", "empty_loop_ns", "import_s", "threads", "processes"),
+    "scaling": ("scaling", "gil_enabled_after_import", "gil_enabled"),
+    "pingpong": ("pingpong",),
+    "arrays": ("arrays",),
+}
 
 
 class Job:
@@ -93,7 +112,8 @@ class Job:
             self._measure(quick)
 
     def _measure(self, quick):
-        cmd = [self.python, MEASURE, self.adapter] + (["--variants"] if self.variants else []) + (
+        cmd = [self.python, MEASURE, self.adapter] + (["--variants"] if self.variants and "ops" in self.sections
+                                                      else []) + (
             ["--quick"] if quick else []) + (
             ["--sections", ",".join(self.sections)] if self.sections != ("ops",) else [])
         self.argv = " ".join(shlex.quote(os.path.relpath(a, ROOT) if os.path.isabs(a) and a.startswith(ROOT) else a)
@@ -141,7 +161,7 @@ def plan(args):
     v311 = envs.short(envs.python_version(base311))
     jobs = [
         Job("ours-" + v311, "atomics 2.0 (this)", "atomics", v311, python=ours311, ours=True, variants=True,
-            sections=("ops", "scaling", "pingpong")),
+            sections=("ops", "scaling", "pingpong", "arrays")),
         Job("atomics-1.0.3", "atomics 1.0.3", "atomics", v311, base=base311, pip="atomics==1.0.3", module="atomics"),
         Job("atomicshm", "atomicshm", "atomicshm", v311, base=base311, pip="atomicshm", module="atomicshm"),
         Job("pytomic", "pytomic 0.2.3", "pytomic", v311, base=base311, pip="pytomic==0.2.3",
@@ -164,8 +184,8 @@ def plan(args):
     py313t, error = envs.free_threaded_python()
     wheel = ("--only-binary", ":all:")
     free = [
-        Job("ours-3.13t", "atomics 2.0 (this)", "atomics", "3.13t", base=py313t, ours=True, sections=("scaling",),
-            own_target=True),
+        Job("ours-3.13t", "atomics 2.0 (this)", "atomics", "3.13t", base=py313t, ours=True,
+            sections=("scaling", "arrays"), own_target=True),
         Job("ft-utils-3.13t", "ft-utils", "ft-utils", "3.13t", base=py313t, pip="ft-utils", pip_args=wheel,
             module="ft_utils.concurrency", sections=("scaling",), venv_name="ft-utils"),
         Job("cereggii-3.13t", "cereggii", "cereggii", "3.13t", base=py313t, pip="cereggii", pip_args=wheel,
@@ -178,6 +198,11 @@ def plan(args):
     if args.only:
         keep = set(args.only.split(","))
         jobs = [j for j in jobs if j.key in keep or j.ours and j.pyver == v311]
+    if args.sections:
+        wanted = args.sections.split(",")
+        jobs = [j for j in jobs if set(j.sections) & set(wanted)]
+        for job in jobs:
+            job.sections = tuple(s for s in job.sections if s in wanted)
     return jobs
 
 
@@ -248,6 +273,10 @@ def check(jobs, quick):
                    "%s at the end): its scaling rows are not free-threaded"
                    % (job.key, gil.get("start"), gil.get("end")))
             (failures if job.ours else notes).append(msg)
+        gil = (job.result.get("arrays") or {}).get("gil_enabled") or {}
+        if job.result.get("free_threaded") and (gil.get("end") or gil.get("start")):
+            failures.append("%s ran its arrays section on a free-threaded build with the GIL enabled (after "
+                            "importing numpy: %s, at the end: %s)" % (job.key, gil.get("start"), gil.get("end")))
         for name, r in sorted((job.result.get("processes") or {}).items()):
             if r is None or r["atomic"]:
                 continue
@@ -257,6 +286,41 @@ def check(jobs, quick):
             (notes if quick else failures).append(msg + (" (quick mode: too few increments to overlap)"
                                                         if quick else ""))
     return failures, notes
+
+
+def merge(previous, partial):
+    """`previous` (a results.json) with the sections `partial` measured (partial["meta"]["sections"])
+    taken from `partial`'s jobs: each job's figures of those sections replaced (removed, if the
+    job did not measure this time), the job's own record of that measurement kept in
+    job["section_runs"][section], and `partial`'s meta, failures and notes in
+    meta["merged"] (replacing an earlier merge of the same sections). Everything else is kept."""
+    run = copy.deepcopy(previous)
+    sections = partial["meta"]["sections"]
+    jobs = {job["key"]: job for job in run["jobs"]}
+    for new in partial["jobs"]:
+        record = {k: new.get(k) for k in ("status", "error", "python", "venv", "seconds", "digests", "argv")}
+        old = jobs.get(new["key"])
+        if old is None:  # a job the previous run did not have
+            old = dict(new, result=None, sections=[])
+            run["jobs"].append(old)
+            jobs[new["key"]] = old
+        if old.get("result") is None and new.get("result"):
+            old["result"] = {k: v for k, v in new["result"].items()
+                             if not any(k in SECTION_KEYS[s] for s in SECTIONS)}
+            old["status"], old["error"] = new["status"], new["error"]
+        for section in new["sections"]:
+            for key in SECTION_KEYS[section]:
+                if old.get("result") is not None:
+                    old["result"].pop(key, None)
+                    if new.get("result") and key in new["result"]:
+                        old["result"][key] = new["result"][key]
+            if section not in old["sections"]:
+                old["sections"] = list(old["sections"]) + [section]
+            old.setdefault("section_runs", {})[section] = record
+    meta = dict(partial["meta"], failures=partial["failures"], notes=partial["notes"])
+    run["meta"]["merged"] = [m for m in run["meta"].get("merged", []) if not set(m["sections"]) <= set(sections)]
+    run["meta"]["merged"].append(meta)
+    return run
 
 
 def main():
@@ -269,7 +333,11 @@ def main():
                         help="the python of this library's 3.11 venv (default: the one running this)")
     parser.add_argument("--only", help="comma-separated job keys to run besides this library (for debugging)")
     parser.add_argument("--command", default=None, help="the command to record in the report")
+    parser.add_argument("--sections", help="comma-separated, of: %s; measure only these and merge them into the "
+                        "output directory's results.json" % ", ".join(SECTIONS))
     args = parser.parse_args()
+    if args.sections and set(args.sections.split(",")) - set(SECTIONS):
+        parser.error("unknown sections: %s" % ", ".join(sorted(set(args.sections.split(",")) - set(SECTIONS))))
 
     out_dir = os.path.abspath(args.out) if args.out else (
         tempfile.mkdtemp(prefix="atomics-bench-") if args.quick else DOCS)
@@ -303,6 +371,11 @@ def main():
             meta["pythons"].append([job.result["python"], job.result["executable"]])
         elif job.result and job.result.get("free_threaded") and job.ours:
             meta["pythons"].append([job.result["python"] + " free-threaded", job.base])
+    if args.sections:  # no stdlib job, maybe: this library's interpreters
+        for job in jobs:
+            if job.result and job.ours and not job.result.get("free_threaded") and \
+                    job.result["python"] not in [v for v, _ in meta["pythons"]]:
+                meta["pythons"].insert(0, [job.result["python"], job.base or envs.base_interpreter()])
     meta["loadavg_end"] = loadavg()
     meta["duration"] = "%.0f s" % (time.time() - began)  # set-up and measurement, not the build
 
@@ -315,13 +388,24 @@ def main():
     run = {"meta": meta, "jobs": [j.as_dict() for j in jobs], "failures": failures, "notes": notes}
 
     os.makedirs(out_dir, exist_ok=True)
-    with open(os.path.join(out_dir, "results.json"), "w") as f:
+    results = os.path.join(out_dir, "results.json")
+    written = "results.md, ops.png, results.json"
+    if args.sections:
+        meta["sections"] = args.sections.split(",")
+        if "ops" not in meta["sections"]:
+            written = "results.md, results.json"
+        if os.path.exists(results):
+            with open(results) as f:
+                run = merge(json.load(f), run)
+            written = "results.md, results.json (%s merged)" % args.sections
+    with open(results, "w") as f:
         json.dump(run, f, indent=1)
     with open(os.path.join(out_dir, "results.md"), "w") as f:
         f.write(report.markdown(run, "ops.png"))
-    report.chart(run, os.path.join(out_dir, "ops.png"))
+    if not args.sections or "ops" in args.sections.split(","):
+        report.chart(run, os.path.join(out_dir, "ops.png"))
 
-    print("== %s: %s/results.md, ops.png, results.json" % (meta["duration"], out_dir), file=sys.stderr)
+    print("== %s: %s/%s" % (meta["duration"], out_dir, written), file=sys.stderr)
     for note in notes:
         print("note: " + note, file=sys.stderr)
     if failures:
