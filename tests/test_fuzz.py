@@ -86,8 +86,7 @@ EXAMPLES = int(os.environ.get("ATOMICS_FUZZ_EXAMPLES", "300"))
 STEPS = int(os.environ.get("ATOMICS_FUZZ_STEPS", "40"))
 BURST = int(os.environ.get("ATOMICS_FUZZ_BURST", "30"))
 REPORT = os.environ.get("ATOMICS_FUZZ_REPORT")
-# wait() never sleeps (a timeout of 0 instead of 0.5 ms): `make memcheck` sets it, because an
-# 8-byte wait that sleeps crashes under valgrind (see docs/reliability.md)
+# wait() never sleeps (a timeout of 0 instead of 0.5 ms)
 NO_SLEEP = os.environ.get("ATOMICS_FUZZ_NO_SLEEP") == "1"
 SETTINGS = settings(
     max_examples=EXAMPLES,
