@@ -168,19 +168,20 @@ def test_forged_segments_are_refused_and_never_written(case):
 
 
 def test_a_header_that_lies_about_the_atomic_is_refused():
-    """A well-formed layout whose single-atomic header names a width that does not exist, or
-    does not fit in the data: refused when the atomic is asked for, never mapped past the end."""
-    for width, data_size, error in ((16, 8, ValueError), (3, 8, (ValueError, atomics.exc.UnsupportedWidthException)),
-                                    (0, 8, (ValueError, atomics.exc.UnsupportedWidthException))):
+    """A well-formed layout whose single-atomic header names a width its kind does not have, or
+    one that does not fit in the data: attach() refuses it with a ValueError naming it, and
+    nothing is mapped past the end."""
+    for width, kind, data_size in ((16, 1, 8), (3, 1, 8), (0, 1, 8), (2, 4, 8), (16, 4, 16)):
         name = f"atomics_{TAG}liar{width}"
-        path = forge(name, header(width=width, data_size=data_size) + bytes(data_size))
+        path = forge(name, header(width=width, kind=kind, data_size=data_size) + bytes(data_size))
         try:
-            with pytest.raises(error):
-                attach("/" + name)
+            for how in (lambda: attach("/" + name), lambda: attach("/" + name, width, atomics.INT)):
+                with pytest.raises(ValueError, match=re.escape(f"/{name} is not an atomics segment: width {width}")):
+                    how()
             seg = SharedSegment.attach("/" + name)  # the layout itself is well-formed
             assert seg.size == data_size
             with pytest.raises(ValueError, match="does not fit"):
-                seg.atomic(8, 8, atomics.INT)
+                seg.atomic(data_size, 8, atomics.INT)
             seg.close()
         finally:
             os.unlink(path)

@@ -90,6 +90,8 @@ SharedSegment.atomic = _atomic
 
 
 _KINDS = {"INT": INT, "UINT": UINT, "BYTES": BYTES, "FLOAT": FLOAT}
+# The widths the segment format has for the single atomic of each kind (docs/shared-memory.md).
+_WIDTHS = {"INT": (1, 2, 4, 8, 16), "UINT": (1, 2, 4, 8, 16), "BYTES": (1, 2, 4, 8, 16), "FLOAT": (4, 8)}
 
 
 def attach(name, width=None, atype=None):
@@ -100,6 +102,9 @@ def attach(name, width=None, atype=None):
     made = _KINDS.get(segment.kind)
     if made is None:
         raise TypeError(f"segment {name} holds a layout of several atomics; use SharedSegment.attach(name).atomic(...)")
+    if segment.width not in _WIDTHS[segment.kind] or segment.width > segment.size:
+        raise ValueError(f"{name} is not an atomics segment: width {segment.width} for kind {segment.kind} "
+                         f"in {segment.size} data bytes")
     if (width is not None and width != segment.width) or (atype is not None and atype is not made):
         asked = f"{getattr(atype, '__name__', atype)} of width {width}"
         raise ValueError(f"segment {name} holds an {segment.kind} of width {segment.width}, not {asked}")
