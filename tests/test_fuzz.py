@@ -1954,17 +1954,17 @@ class FuzzMachine(RuleBasedStateMachine):
                            + ([np.int64(4)] if np is not None else []))
         label, atype, kwargs = rng.choice(ATYPES + [("junk", int, {}), ("junk", None, {}),
                                                      ("INTEGRAL", atomics.INTEGRAL, {}),
-                                                     ("ANY", atomics.ANY, {"is_integral": True})])
+                                                     ("ANY", atomics.ANY, {"is_integral": True}),
+                                                     ("INTEGRAL", atomics.INTEGRAL, {"is_signed": 1, "bogus": 2})])
         shared = rng.random() < 0.4
         p = Prediction()
         if label == "junk":
             p.only(TypeError, "atype")
         else:
-            needs = {"INTEGRAL": {"is_signed"}, "ANY": {"is_integral", "is_signed"}}.get(label, set())
-            if not needs <= set(kwargs):
-                # KNOWN BUG (see test_known_bug_shared_integral_without_is_signed): shared=True
-                # raises KeyError instead of the TypeError of shared=False
-                p.add(KeyError if shared else TypeError, "missing keyword")
+            # INTEGRAL and ANY take exactly their keywords (shared or not); the others ignore them
+            needs = {"INTEGRAL": {"is_signed"}, "ANY": {"is_integral", "is_signed"}}.get(label)
+            if needs is not None and set(kwargs) != needs:
+                p.add(TypeError, "keywords")
             v, err = conv_width(width)
             if err is not None:
                 p.add(err, "width")
@@ -2302,11 +2302,25 @@ def test_fuzz_the_python_surface():
     run_state_machine_as_test(FuzzMachine, settings=SETTINGS)
 
 
-@pytest.mark.xfail(strict=True, reason="atomic(width, INTEGRAL, shared=True) without is_signed raises KeyError "
-                                       "(atomic() without shared=True raises TypeError); found by this fuzzer")
-def test_known_bug_shared_integral_without_is_signed():
-    with pytest.raises(TypeError):
-        atomics.atomic(8, atomics.INTEGRAL, shared=True)
+@pytest.mark.parametrize("shared", [False, True])
+def test_shared_or_not_atomic_checks_keywords_the_same_way(shared):
+    """Found by this fuzzer: with shared=True a missing keyword raised KeyError and an unknown
+    one was ignored."""
+    cases = [(atomics.INTEGRAL, {}, "missing 1 required keyword-only argument: 'is_signed'"),
+             (atomics.INTEGRAL, {"is_signed": True, "bogus": 1}, "unexpected keyword argument 'bogus'"),
+             (atomics.ANY, {"is_signed": True}, "missing 1 required keyword-only argument: 'is_integral'"),
+             (atomics.ANY, {"is_integral": True, "is_signed": True, "bogus": 1}, "unexpected keyword argument 'bogus'")]
+    for atype, kwargs, message in cases:
+        with pytest.raises(TypeError, match=re.escape(message)):
+            atomics.atomic(8, atype, shared=shared, **kwargs)
+    assert atomics.atomic(8, atomics.INTEGRAL, shared=shared, is_signed=True).fetch_sub(1) == 0
+    assert atomics.atomic(8, atomics.INT, shared=shared, is_signed=False).signed  # ignored, as in atomics 1.0
+    if shared:  # and SharedSegment.atomic the same way
+        seg = SharedSegment.create(8)
+        for atype, kwargs, message in cases:
+            with pytest.raises(TypeError, match=re.escape(message)):
+                seg.atomic(0, 8, atype, **kwargs)
+        seg.close()
 
 
 @pytest.mark.xfail(strict=True, reason="atomicview(buffer of 2 bytes, FLOAT) is refused only by __enter__; the context "
