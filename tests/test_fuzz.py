@@ -1908,7 +1908,8 @@ class FuzzMachine(RuleBasedStateMachine):
                                                      ("junk", MO, {}), ("INTEGRAL", atomics.INTEGRAL, {}),
                                                      ("ANY", atomics.ANY, {"is_signed": 1}),
                                                      ("INTEGRAL", atomics.INTEGRAL, {"is_signed": 1, "bogus": 2})])
-        float_width = atype is atomics.FLOAT and size not in (4, 8) and not p.errors
+        if atype is atomics.FLOAT and size not in (4, 8) and not p.errors:
+            p.add(UnsupportedWidthException, "float width")
         if label == "junk":
             p = Prediction().only(TypeError, "atype")
         elif atype is atomics.INTEGRAL and set(kwargs) != {"is_signed"}:
@@ -1921,23 +1922,15 @@ class FuzzMachine(RuleBasedStateMachine):
         except Exception as e:  # noqa: BLE001
             RAISED[type(e).__name__] += 1
             COUNTS["raised"] += 1
-            assert p.errors or float_width, f"{desc} raised {e!r}; the model says it works"
-            assert isinstance(e, tuple(p.errors) or UnsupportedWidthException), f"{desc} raised {e!r}; expected {p.errors}"
+            assert p.errors, f"{desc} raised {e!r}; the model says it works"
+            assert isinstance(e, tuple(p.errors)), f"{desc} raised {e!r}; expected {p.errors}"
             ctx = None
         else:
             assert not p.errors, f"{desc} worked; expected {p.errors}"
-            if float_width:
-                # KNOWN BUG (test_known_bug_float_view_of_wrong_width_stays_pinned): refused only by
-                # __enter__, after which release() is refused and the buffer stays pinned until the
-                # context is collected
-                with pytest.raises(UnsupportedWidthException):
-                    ctx.__enter__()
-                COUNTS["known bug: float view refused at enter"] += 1
-            else:
-                with ctx as v:
-                    assert v.width == size and v.readonly is readonly
-                    if family_of_class(type(v)) != "none":
-                        v.load()
+            with ctx as v:
+                assert v.width == size and v.readonly is readonly
+                if family_of_class(type(v)) != "none":
+                    v.load()
         # whatever happened, nothing is pinned any more
         del ctx
         if isinstance(buf, memoryview):
@@ -2323,17 +2316,16 @@ def test_shared_or_not_atomic_checks_keywords_the_same_way(shared):
         seg.close()
 
 
-@pytest.mark.xfail(strict=True, reason="atomicview(buffer of 2 bytes, FLOAT) is refused only by __enter__; the context "
-                                       "is then open, release() is refused and the buffer stays pinned until the "
-                                       "context is garbage-collected; found by this fuzzer")
-def test_known_bug_float_view_of_wrong_width_stays_pinned():
-    buf = bytearray(2)
-    try:
-        ctx = atomics.atomicview(buf, atomics.FLOAT)
-    except UnsupportedWidthException:
-        ctx = None  # refused at once, like every other atype: nothing to release
-    else:
+def test_a_float_view_of_the_wrong_width_is_refused_at_once_and_pins_nothing():
+    """Found by this fuzzer: atomicview(buffer, FLOAT) with a buffer of 2 bytes was refused only
+    by __enter__, which left the context open and the buffer pinned."""
+    for size in (1, 2, 16):
+        buf = bytearray(size)
         with pytest.raises(UnsupportedWidthException):
-            ctx.__enter__()
-        ctx.release()  # a context that never opened can be released
-    buf.append(0)  # nothing pinned any more
+            atomics.atomicview(buf, atomics.FLOAT)
+        buf.append(0)  # nothing pinned
+    buf = bytearray(8)
+    ctx = atomics.atomicview(buf, atomics.FLOAT)
+    with ctx as v:
+        assert v.width == 8
+    buf.append(0)
