@@ -61,16 +61,14 @@ fuzz:
 MEMCHECK_PYTHON ?= $(or $(lastword $(sort $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.13.*/bin/python3.13))),$(PYTHON))
 MEMCHECK_TESTS ?= tests/test_fuzz.py tests/test_model.py tests/test_api.py tests/test_views.py \
 	tests/test_richer_ops.py tests/test_float.py tests/test_readonly_mapping.py tests/test_security.py tests/test_wait.py
-# Timing tests (a few milliseconds of slack) cannot hold at valgrind's speed, and an 8-byte
-# wait that sleeps crashes under valgrind (rustix's vDSO lookup; docs/reliability.md), so the
-# fuzzer's waits do not sleep and the 8-byte wait tests are left out.
+# Timing tests (a few milliseconds of slack) cannot hold at valgrind's speed.
 MEMCHECK_SKIP ?= not few_milliseconds and not promptly and not gil_is_released and not float_surface \
-	and not ping_pong and not (wake_a_waiting_thread and -8])
+	and not ping_pong
 memcheck:
 	@command -v valgrind >/dev/null || { echo "memcheck: valgrind is not installed"; exit 1; }
 	@venv=$$(tools/env.sh $(MEMCHECK_PYTHON)) && out=target/reliability/memcheck-$$(basename $$venv) && \
 	rm -rf $$out && mkdir -p $$out && echo "== valgrind memcheck on $$venv (logs in $$out)" && \
-	PYTHONMALLOC=malloc ATOMICS_FUZZ_EXAMPLES=40 ATOMICS_FUZZ_NO_SLEEP=1 ATOMICS_MODEL_EXAMPLES=3 ATOMICS_MODEL_STEPS=15 \
+	PYTHONMALLOC=malloc ATOMICS_FUZZ_EXAMPLES=40 ATOMICS_MODEL_EXAMPLES=3 ATOMICS_MODEL_STEPS=15 \
 	valgrind --tool=memcheck --suppressions=tools/valgrind-python.supp --leak-check=full \
 	  --show-leak-kinds=definite --errors-for-leak-kinds=none --num-callers=40 -s --log-file=$$out/%p.log \
 	  $$venv/bin/python -m pytest -q -p no:cacheprovider -k "$(MEMCHECK_SKIP)" $(MEMCHECK_TESTS); \

@@ -3,20 +3,19 @@ checks mode 0600, fresh short names, and attaching with the wrong width or type,
 name or to a foreign segment):
 
 - segments are created with O_CREAT | O_EXCL (never an existing file), mode 0600 and
-  O_CLOEXEC, as the system calls show (strace), and no file descriptor is left open;
+  O_CLOEXEC, and attached with O_NOFOLLOW, as the system calls show (strace), and no file
+  descriptor is left open;
 - names are unguessable: 11 characters from a 32-letter alphabet (55 bits), uniformly
   distributed, never repeated;
 - a segment tag cannot smuggle a path into a name;
 - attaching to anything that is not exactly a segment of the documented layout (forged
-  headers, a file longer or shorter than its header says, an empty file, a FIFO, a directory)
-  is refused with an error that names it, without hanging, and nothing is written to it;
+  headers, a file longer or shorter than its header says, an empty file, a FIFO, a directory,
+  a symbolic link) is refused with a ValueError that names it, without hanging or following
+  the link, and nothing is written to it;
 - a forked child never removes its parent's names;
 - nothing ever writes through read-only memory: a read-only view over ``bytes`` (CPython's
   cached one-byte objects included) refuses every writer, ``update(fn)`` included, and leaves
   the bytes as they were.
-
-Known problem (strict xfail below): attaching follows a symbolic link in /dev/shm, where
-glibc's ``shm_open`` refuses one (O_NOFOLLOW).
 """
 
 import collections
@@ -82,7 +81,7 @@ def test_creation_uses_o_excl_mode_0600_and_o_cloexec():
         assert "O_EXCL" in call and "O_RDWR" in call and "O_CLOEXEC" in call, call
         assert re.search(r",\s*0600\)\s*=\s*\d+", call), call  # mode 0600, and it succeeded
     attaches = [c for c in calls if "O_CREAT" not in c]
-    assert attaches and all("O_CLOEXEC" in c and "O_TRUNC" not in c for c in attaches), attaches
+    assert attaches and all("O_CLOEXEC" in c and "O_NOFOLLOW" in c and "O_TRUNC" not in c for c in attaches), attaches
 
 
 def test_no_file_descriptor_is_left_open():
@@ -169,19 +168,20 @@ def test_forged_segments_are_refused_and_never_written(case):
 
 
 def test_a_header_that_lies_about_the_atomic_is_refused():
-    """A well-formed layout whose single-atomic header names a width that does not exist, or
-    does not fit in the data: refused when the atomic is asked for, never mapped past the end."""
-    for width, data_size, error in ((16, 8, ValueError), (3, 8, (ValueError, atomics.exc.UnsupportedWidthException)),
-                                    (0, 8, (ValueError, atomics.exc.UnsupportedWidthException))):
+    """A well-formed layout whose single-atomic header names a width its kind does not have, or
+    one that does not fit in the data: attach() refuses it with a ValueError naming it, and
+    nothing is mapped past the end."""
+    for width, kind, data_size in ((16, 1, 8), (3, 1, 8), (0, 1, 8), (2, 4, 8), (16, 4, 16)):
         name = f"atomics_{TAG}liar{width}"
-        path = forge(name, header(width=width, data_size=data_size) + bytes(data_size))
+        path = forge(name, header(width=width, kind=kind, data_size=data_size) + bytes(data_size))
         try:
-            with pytest.raises(error):
-                attach("/" + name)
+            for how in (lambda: attach("/" + name), lambda: attach("/" + name, width, atomics.INT)):
+                with pytest.raises(ValueError, match=re.escape(f"/{name} is not an atomics segment: width {width}")):
+                    how()
             seg = SharedSegment.attach("/" + name)  # the layout itself is well-formed
             assert seg.size == data_size
             with pytest.raises(ValueError, match="does not fit"):
-                seg.atomic(8, 8, atomics.INT)
+                seg.atomic(data_size, 8, atomics.INT)
             seg.close()
         finally:
             os.unlink(path)
@@ -195,38 +195,30 @@ def test_things_that_are_not_files_are_refused_without_hanging():
     os.mkfifo(os.path.join(SHM, fifo), 0o600)
     os.mkdir(os.path.join(SHM, directory), 0o700)
     try:
-        for name in (empty, fifo, directory):
-            # (docs/shared-memory.md says ValueError for "not a segment of this format"; an
-            # empty file or a FIFO gives OSError "... is empty", a directory EISDIR)
-            with pytest.raises((ValueError, OSError), match=re.escape(name)):
-                SharedSegment.attach("/" + name)
+        for name, why in ((empty, "too small for a header"), (fifo, "a FIFO"), (directory, "a directory")):
+            for how in (lambda: attach("/" + name), lambda: SharedSegment.attach("/" + name)):
+                with pytest.raises(ValueError, match=re.escape(f"/{name} is not an atomics segment: {why}")):
+                    how()
     finally:
         os.unlink(os.path.join(SHM, empty))
         os.unlink(os.path.join(SHM, fifo))
         os.rmdir(os.path.join(SHM, directory))
 
 
-@pytest.mark.xfail(strict=True, reason="attach() follows a symbolic link in /dev/shm (rustix opens the path "
-                                       "without O_NOFOLLOW; glibc's shm_open refuses with ELOOP); found by "
-                                       "tests/test_security.py")
 def test_attaching_does_not_follow_a_symbolic_link(tmp_path):
     """Another local user can put a symbolic link in /dev/shm (sticky, world-writable) under a
     name a program will attach to; where fs.protected_symlinks is 0 it would be followed to a
-    file of the victim's. Attaching must refuse it, as shm_open does."""
+    file of the victim's. Attaching refuses it (O_NOFOLLOW), as shm_open does."""
     target = tmp_path / "victim"
     content = header(data_size=8, width=8, kind=2) + bytes(8)
     target.write_bytes(content)
-    link = os.path.join(SHM, f"atomics_{TAG}symlink")
+    name = f"/atomics_{TAG}symlink"
+    link = os.path.join(SHM, name[1:])
     os.symlink(target, link)
     try:
-        try:
-            a = attach("/" + os.path.basename(link), 8, atomics.UINT)
-        except OSError:
-            pass  # refused: what it should do
-        else:
-            a.store(0x4141414141414141)
-            del a
-            pytest.fail("attach followed the symbolic link (and wrote to the file it points to)")
+        for how in (lambda: attach(name), lambda: attach(name, 8, atomics.UINT), lambda: SharedSegment.attach(name)):
+            with pytest.raises(ValueError, match=re.escape(f"{name} is not an atomics segment: a symbolic link")):
+                how()
         assert target.read_bytes() == content
     finally:
         os.unlink(link)

@@ -1045,6 +1045,27 @@ def test_manual_exit_inside_block(name):
     assert len(ba) == 8
 
 
+@pytest.mark.parametrize("size, start", [(1, 0), (2, 0), (2, 1), (3, 2), (4, 2)])
+def test_wait_and_notify_on_a_small_view_at_the_end_of_its_buffer(size, start):
+    """A 1- or 2-byte value is waited on through the aligned 4-byte word that holds it, which
+    here reaches past the end of the buffer (within the same page): wait and notify work, and
+    only the view's bytes change."""
+    buf = bytearray(size)
+    result = []
+    with atomics.atomicview(memoryview(buf)[start:], UINT) as v:
+        assert v.wait(1, timeout=0.001) is True  # differs: returns at once
+        assert v.wait(0, timeout=0.001) is False  # equal: times out
+        waiter = threading.Thread(target=lambda: result.append(v.wait(0, timeout=10)))
+        waiter.start()
+        time.sleep(0.02)
+        v.store(1)
+        v.notify_all()
+        waiter.join(timeout=20)
+        v.notify_one()
+    assert result == [True]
+    assert buf == bytes(start) + (1).to_bytes(size - start, sys.byteorder)
+
+
 # ---------------------------------------------------------------------------------------
 # Buffer pinning
 # ---------------------------------------------------------------------------------------

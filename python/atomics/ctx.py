@@ -20,7 +20,16 @@ class AtomicViewContext:
     def _init(self, buffer, is_integral, is_signed):
         if "_core" in self.__dict__:
             raise ValueError("AtomicViewContext object cannot be re-initialised.")
-        self._core = AtomicCore(buffer, is_integral, is_signed)
+        core = AtomicCore(buffer, is_integral, is_signed)
+        try:
+            # made now, so that a buffer the view refuses (a float view of other than 4 or 8
+            # bytes) is refused here, and released at once, rather than by __enter__
+            view = self._view_class(core)
+        except BaseException:
+            core.release()
+            raise
+        self._core = core
+        self._view = view
         self._entered = False
         self._exited = False
         self._released = False
@@ -31,7 +40,7 @@ class AtomicViewContext:
         if self._released:
             raise ValueError("Cannot open context after calling 'release'.")
         self._entered = True
-        return self._view_class(self._core)
+        return self._view
 
     def __exit__(self, exc_type, exc_val, exc_tb):
         self._exited = True

@@ -23,7 +23,7 @@ import atexit
 import weakref
 
 from . import _native
-from ._atypes import ANY, BYTES, FLOAT, INT, INTEGRAL, UINT
+from ._atypes import BYTES, FLOAT, INT, UINT
 from ._native import SharedSegment
 
 __all__ = ["SharedSegment", "attach", "attach_array", "layout"]
@@ -49,35 +49,36 @@ def _rebuild(cls, name, offset, width, is_integral, is_signed):
     return obj
 
 
-def _flags(atype, kwargs):
-    """(class, is_integral, is_signed) for an atype, as ``atomic()`` builds them."""
-    from . import base
+class _Flags:
+    """Stands in for the new object in its class's ``__init__``, keeping the flags that
+    ``__init__`` gives ``_init_owned``."""
 
-    if atype is INT:
-        return base.AtomicInt, True, True
-    if atype is UINT:
-        return base.AtomicUint, True, False
-    if atype is BYTES:
-        return base.AtomicBytes, False, False
-    if atype is FLOAT:
-        return base.AtomicFloat, False, False
-    if atype is INTEGRAL:
-        return base.AtomicIntegral, True, kwargs["is_signed"]
-    if atype is ANY:
-        return base.Atomic, kwargs["is_integral"], kwargs["is_signed"]
-    raise TypeError("Type parameter 'atype' must be one of [ANY, INTEGRAL, BYTES, INT, UINT].")
+    def _init_owned(self, width, is_integral, is_signed):
+        self.is_integral, self.is_signed = is_integral, is_signed
+
+
+def _flags(atype, width, kwargs):
+    """(class, is_integral, is_signed) for ``atomic(width, atype, **kwargs)``: the keywords go
+    through the class's ``__init__`` exactly as without ``shared=True``, so that they are
+    checked the same way (the same ``TypeError`` for a missing or unknown one)."""
+    from . import _classes
+
+    cls, _, passes_kwargs = _classes(atype)
+    flags = _Flags()
+    cls.__init__(flags, width=width, **(kwargs if passes_kwargs else {}))
+    return cls, flags.is_integral, flags.is_signed
 
 
 def new(width, atype, kwargs):
     """``atomic(width, atype, shared=True)``: an atomic in a segment of its own."""
-    cls, is_integral, is_signed = _flags(atype, kwargs)
+    cls, is_integral, is_signed = _flags(atype, width, kwargs)
     obj = cls.__new__(cls)
     obj._init_new_segment(width, is_integral, is_signed)
     return obj
 
 
 def _atomic(self, offset, width, atype, **kwargs):
-    cls, is_integral, is_signed = _flags(atype, kwargs)
+    cls, is_integral, is_signed = _flags(atype, width, kwargs)
     obj = cls.__new__(cls)
     obj._init_segment(self, offset, width, is_integral, is_signed)
     return obj
@@ -90,6 +91,8 @@ SharedSegment.atomic = _atomic
 
 
 _KINDS = {"INT": INT, "UINT": UINT, "BYTES": BYTES, "FLOAT": FLOAT}
+# The widths the segment format has for the single atomic of each kind (docs/shared-memory.md).
+_WIDTHS = {"INT": (1, 2, 4, 8, 16), "UINT": (1, 2, 4, 8, 16), "BYTES": (1, 2, 4, 8, 16), "FLOAT": (4, 8)}
 
 
 def attach(name, width=None, atype=None):
@@ -100,11 +103,13 @@ def attach(name, width=None, atype=None):
     made = _KINDS.get(segment.kind)
     if made is None:
         raise TypeError(f"segment {name} holds a layout of several atomics; use SharedSegment.attach(name).atomic(...)")
+    if segment.width not in _WIDTHS[segment.kind] or segment.width > segment.size:
+        raise ValueError(f"{name} is not an atomics segment: width {segment.width} for kind {segment.kind} "
+                         f"in {segment.size} data bytes")
     if segment.size != segment.width:
-        count = segment.size // segment.width if segment.width else 0
         raise ValueError(
-            f"segment {name} holds an array of {count} {segment.kind} atomics of width {segment.width}, "
-            "not one atomic; use atomics.shared.attach_array(name)"
+            f"segment {name} holds an array of {segment.size // segment.width} {segment.kind} atomics of width "
+            f"{segment.width}, not one atomic; use atomics.shared.attach_array(name)"
         )
     if (width is not None and width != segment.width) or (atype is not None and atype is not made):
         asked = f"{getattr(atype, '__name__', atype)} of width {width}"
@@ -120,8 +125,9 @@ def attach_array(name, width=None, atype=None):
     made = _KINDS.get(segment.kind)
     if made is None:
         raise TypeError(f"segment {name} holds a layout of several atomics; use SharedSegment.attach(name).array(...)")
-    if segment.width == 0 or segment.size % segment.width:
-        raise ValueError(f"segment {name} does not hold whole atomics of width {segment.width}")
+    if segment.width not in _WIDTHS[segment.kind] or segment.size % segment.width:
+        raise ValueError(f"{name} is not an atomics segment: width {segment.width} for kind {segment.kind} "
+                         f"in {segment.size} data bytes")
     if (width is not None and width != segment.width) or (atype is not None and atype is not made):
         asked = f"{getattr(atype, '__name__', atype)} of width {width}"
         raise ValueError(f"segment {name} holds {segment.kind} atomics of width {segment.width}, not {asked}")

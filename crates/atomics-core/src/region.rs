@@ -82,6 +82,11 @@ impl Region {
         self.ptr as usize
     }
 
+    /// The pointer to the first byte (with the provenance it was made with).
+    pub(crate) fn as_ptr(&self) -> *mut u8 {
+        self.ptr
+    }
+
     /// Fails with [`Error::UnsupportedOperation`] unless `op` can run on this region (only
     /// `LOAD` and `BIT_TEST` can on read-only memory). Arithmetic is allowed: whether a
     /// region holds an integer is the caller's business.
@@ -334,9 +339,11 @@ impl Region {
         }
     }
 
-    /// The aligned 4-byte word that holds (the start of) the value.
+    /// The aligned 4-byte word that holds (the start of) the value: the region's pointer moved
+    /// back to a multiple of 4, which keeps its provenance (`wrapping_sub`: the word may start
+    /// before the region's memory).
     fn first_word(&self) -> *const u32 {
-        (self.ptr as usize & !3) as *const u32
+        self.ptr.wrapping_sub(self.ptr as usize % 4).cast::<u32>()
     }
 
     /// The value and the word(s) a wait sleeps on, read in one atomic access so that the

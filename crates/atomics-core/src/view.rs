@@ -248,7 +248,7 @@ impl<'a, T: AtomicValue> AtomicView<'a, T> {
 
     /// The address of the value.
     pub fn as_ptr(&self) -> *mut T {
-        self.region.address() as *mut T
+        self.region.as_ptr().cast()
     }
 
     /// Reads the value. Panics unless `order` is `Relaxed`, `Acquire` or `SeqCst`.

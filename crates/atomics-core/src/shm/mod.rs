@@ -84,7 +84,7 @@ pub enum ShmError {
     /// The operating system refused (no such name, permission, ...).
     Io(io::Error),
     /// The object exists but is not a segment of this format (too small, wrong magic,
-    /// version or sizes).
+    /// version or sizes; on Linux also a symbolic link, a FIFO or a directory in `/dev/shm`).
     Format(String),
 }
 
@@ -103,6 +103,11 @@ impl From<io::Error> for ShmError {
     fn from(e: io::Error) -> Self {
         ShmError::Io(e)
     }
+}
+
+/// The refusal of `name`, which exists but is not a segment of this format.
+fn not_a_segment(name: &str, why: &str) -> ShmError {
+    ShmError::Format(format!("{name} is not an atomics segment: {why}"))
 }
 
 /// A segment mapped into this process.
@@ -141,7 +146,8 @@ impl Segment {
         Ok(segment)
     }
 
-    /// Maps the existing segment `name` and checks its header.
+    /// Maps the existing segment `name` and checks its header. On Linux a symbolic link, a
+    /// FIFO or a directory under the name is refused, never followed or waited on.
     pub fn open(name: &str) -> Result<Segment, ShmError> {
         let (base, len) = os::open_mapped(name)?;
         let segment = Segment { name: name.to_owned(), base, len };
@@ -189,7 +195,7 @@ impl Segment {
     }
 
     fn checked_header(&self) -> Result<Header, ShmError> {
-        let bad = |why: &str| Err(ShmError::Format(format!("{} is not an atomics segment: {why}", self.name)));
+        let bad = |why: &str| Err(not_a_segment(&self.name, why));
         if self.len < HEADER_SIZE {
             return bad("too small for a header");
         }
@@ -269,5 +275,35 @@ mod tests {
         let refused = Segment::open(&name).unwrap_err();
         assert!(refused.to_string().contains("not an atomics segment"), "{refused}");
         unlink(&name).unwrap();
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn links_fifos_directories_and_empty_files_are_refused() {
+        use rustix::fs::{mknodat, symlink, FileType, Mode, CWD};
+
+        let segment = Segment::create(8, 8, Kind::Int).unwrap();
+        let path = |what: &str| format!("/dev/shm/atomics_test{what}{}", std::process::id());
+        let (link, fifo, dir, empty) = (path("link"), path("fifo"), path("dir"), path("empty"));
+        symlink(format!("/dev/shm{}", segment.name()), &link).unwrap();
+        mknodat(CWD, &fifo, FileType::Fifo, Mode::RUSR | Mode::WUSR, 0).unwrap();
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::File::create(&empty).unwrap();
+        for (path, why) in
+            [(&link, "a symbolic link"), (&fifo, "a FIFO"), (&dir, "a directory"), (&empty, "too small for a header")]
+        {
+            let name = &path["/dev/shm".len()..];
+            match Segment::open(name) {
+                Err(ShmError::Format(message)) => {
+                    assert_eq!(message, format!("{name} is not an atomics segment: {why}"))
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+        std::fs::remove_file(&link).unwrap();
+        std::fs::remove_file(&fifo).unwrap();
+        std::fs::remove_dir(&dir).unwrap();
+        std::fs::remove_file(&empty).unwrap();
+        segment.unlink().unwrap();
     }
 }

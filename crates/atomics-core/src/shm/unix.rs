@@ -4,8 +4,13 @@ use std::io::{self, Read};
 use std::ptr::NonNull;
 
 use rustix::fs::{fstat, ftruncate, Mode};
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use rustix::fs::{FileType, OFlags};
+use rustix::io::Errno;
 use rustix::mm::{mmap, munmap, MapFlags, ProtFlags};
 use rustix::shm;
+
+use super::{not_a_segment, ShmError, HEADER_SIZE};
 
 /// A fresh name: `/atomics_`, the tag, and 11 random base-32 characters (55 bits): 20
 /// characters plus the tag's.
@@ -29,7 +34,7 @@ pub(super) fn create_mapped(tag: &str, len: usize) -> io::Result<(String, NonNul
         let name = fresh_name(tag)?;
         let fd = match shm::open(name.as_str(), flags, Mode::RUSR | Mode::WUSR) {
             Ok(fd) => fd,
-            Err(rustix::io::Errno::EXIST) => continue,
+            Err(Errno::EXIST) => continue,
             Err(e) => return Err(e.into()),
         };
         let mapped = ftruncate(&fd, len as u64).map_err(io::Error::from).and_then(|()| map(&fd, len));
@@ -44,11 +49,33 @@ pub(super) fn create_mapped(tag: &str, len: usize) -> io::Result<(String, NonNul
     Err(io::Error::other("no fresh shared-memory name after 16 tries"))
 }
 
-pub(super) fn open_mapped(name: &str) -> io::Result<(NonNull<u8>, usize)> {
-    let fd = shm::open(name, shm::OFlags::RDWR, Mode::empty())?;
-    let len = fstat(&fd)?.st_size as usize;
-    if len == 0 {
-        return Err(io::Error::other(format!("{name} is empty")));
+/// Maps the existing object `name` read-write, refusing with [`ShmError::Format`] what cannot
+/// be a segment.
+///
+/// On Linux a segment is a file in `/dev/shm`, where any local user can plant a symbolic
+/// link, a FIFO or a directory under a name: the file is opened without following a symbolic
+/// link (`O_NOFOLLOW`, as glibc's `shm_open` does) and without blocking on a FIFO
+/// (`O_NONBLOCK`), and must be a regular file.
+pub(super) fn open_mapped(name: &str) -> Result<(NonNull<u8>, usize), ShmError> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let flags = shm::OFlags::RDWR | shm::OFlags::from_bits_retain((OFlags::NOFOLLOW | OFlags::NONBLOCK).bits());
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let flags = shm::OFlags::RDWR;
+    let fd = shm::open(name, flags, Mode::empty()).map_err(|e| match e {
+        Errno::LOOP => not_a_segment(name, "a symbolic link"),
+        Errno::ISDIR => not_a_segment(name, "a directory"),
+        e => ShmError::Io(e.into()),
+    })?;
+    let stat = fstat(&fd).map_err(io::Error::from)?;
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    match FileType::from_raw_mode(stat.st_mode) {
+        FileType::RegularFile => {}
+        FileType::Fifo => return Err(not_a_segment(name, "a FIFO")),
+        _ => return Err(not_a_segment(name, "not a regular file")),
+    }
+    let len = stat.st_size as usize;
+    if len < HEADER_SIZE {
+        return Err(not_a_segment(name, "too small for a header"));
     }
     Ok((map(&fd, len)?, len))
 }
