@@ -56,26 +56,28 @@ pub(crate) fn has_load16() -> bool {
 pub(crate) unsafe fn cas16(ptr: *mut u8, old: u128, new: u128) -> Result<u128, u128> {
     debug_assert!(ptr as usize % 16 == 0);
     let (prev_lo, prev_hi): (u64, u64);
-    let ok: u8;
+    // cmpxchg16b takes the new low half in rbx, which LLVM may use for itself and which asm
+    // cannot name as an operand; so it is swapped in and out around the instruction. Every
+    // operand has an explicit register: a `reg` operand may be given rbx itself (the pointer
+    // was, once, and the swap then replaced it by the new value).
     // SAFETY: the caller guarantees the CPU has cmpxchg16b and that `ptr` is valid and
     // aligned; rbx is restored before the block ends.
     unsafe {
         asm!(
-            "xchg {rbx_tmp}, rbx",
-            "lock cmpxchg16b xmmword ptr [{ptr}]",
-            "sete {ok}",
-            "mov rbx, {rbx_tmp}",
-            ptr = in(reg) ptr,
-            rbx_tmp = inout(reg) new as u64 => _,
-            ok = out(reg_byte) ok,
+            "xchg rdi, rbx",
+            "lock cmpxchg16b xmmword ptr [rsi]",
+            "mov rbx, rdi",
+            in("rsi") ptr,
+            inout("rdi") new as u64 => _,
             in("rcx") (new >> 64) as u64,
             inout("rax") old as u64 => prev_lo,
             inout("rdx") (old >> 64) as u64 => prev_hi,
             options(nostack),
         );
     }
+    // On success rdx:rax keep `old`; on failure they hold the different current value.
     let prev = u128::from(prev_hi) << 64 | u128::from(prev_lo);
-    if ok != 0 {
+    if prev == old {
         Ok(prev)
     } else {
         Err(prev)
