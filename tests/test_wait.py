@@ -128,7 +128,10 @@ def test_ping_pong_between_two_processes_loses_no_wake_up():
 def test_ctrl_c_ends_a_wait_promptly(tmp_path):
     script = tmp_path / "waiter.py"
     script.write_text(textwrap.dedent("""
-        import sys, atomics
+        import signal, sys, atomics
+        # Python installs its Ctrl-C handler only if SIGINT was not ignored at startup, and a
+        # shell ignores it for background jobs (`make test &`): install it in any case.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         a = atomics.atomic(4, atomics.INT)
         print("waiting", flush=True)
         a.wait(0)  # no timeout
