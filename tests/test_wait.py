@@ -137,11 +137,15 @@ def test_ctrl_c_ends_a_wait_promptly(tmp_path):
         a.wait(0)  # no timeout
     """))
     proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stdout.readline().strip() == "waiting"
-    time.sleep(0.2)
-    sent = time.monotonic()
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=20)
+    try:
+        assert proc.stdout.readline().strip() == "waiting"
+        time.sleep(0.2)
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()  # never leave a waiter behind, whatever failed
+        proc.wait()
     assert time.monotonic() - sent < 1.0
     assert proc.returncode != 0 and "KeyboardInterrupt" in err
 
