@@ -17,6 +17,26 @@ update, wait/notify). Between calls
 it releases contexts, closes segments, drops objects, tries to resize or close pinned buffers
 and builds views and segments from hostile buffers, sizes, names and forged headers.
 
+It keeps arrays of atomics too (``atomics.array`` over private memory and with
+``shared=True``, ``arrayview`` of bytearrays, numpy arrays and mmaps with guard bytes around the
+viewed region and of read-only buffers, ``SharedSegment.array`` at offsets, copies, unpickled
+copies, ``attach_array``, never-initialised arrays, and ``a.element(i)`` objects, which join
+the atomics above) and calls on them: every per-element operation with valid and hostile
+element indices (negative, huge, numpy, ``__index__`` that raises, returns junk or releases
+the array), ``a[i]``, ``a[i] = v``, ``del a[i]``, iteration, the attributes, and the bulk
+operations (``load_all`` with good and bad ``out``: wrong size, read-only, released, strided,
+overlapping the array, or next to it in the same buffer; ``store_all`` and every ``*_at``
+with indices and values as lists, tuples, ranges, iterators, generators, ``array.array``,
+bytes and numpy arrays of every dtype -- float, bool, object, big-endian, strided --, wrong
+lengths, values out of range, items whose ``__index__`` raises, releases the array or
+operates on it, and generators that raise, release the array or operate on it mid-iteration),
+``release()`` and ``with`` while copies and elements share the memory, and hostile
+``array``/``arrayview``/``seg.array``/``attach_array`` constructions. An array's model is one
+bit pattern per element, shared with its element objects; bulk float arithmetic may apply
+the values of a repeated index in any order (docs/arrays.md), so the model accepts the result
+of any order. After every array call the whole array is compared with the model, and the bytes
+around it.
+
 The property of every call: it either succeeds with exactly the result of the reference model
 below (a value of ``width`` bytes held as its bit pattern; floats compared bit for bit, with
 the two cases IEEE leaves open -- the sign of max(0.0, -0.0) and which NaN comes out of an
@@ -63,6 +83,7 @@ import struct
 import sys
 import tempfile
 import time
+import types
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -72,10 +93,11 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 import atomics
 from atomics import MemoryOrder as MO
 from atomics import OpType
+from atomics import arrays as aarrays
 from atomics import base as abase
 from atomics import view as aview
 from atomics.exc import AlignmentError, MemoryOrderError, UnsupportedOperationException, UnsupportedWidthException
-from atomics.shared import SharedSegment, layout
+from atomics.shared import SharedSegment, attach_array, layout
 
 try:
     import numpy as np
@@ -735,6 +757,9 @@ class Backing:
         self.file = None  # segment: its SegmentFile
         self.owner = False  # segment: releasing it removes the name
         self.keep = []  # objects that must live as long as the backing (files, mmaps)
+        self.array = None  # array view: an array object over it (release() releases them all)
+        self.base = None  # array view: the writable object the buffer is part of, if any
+        self.base_address = None  # array view: the address of `base`
 
     def expected_buffer(self):
         data = bytearray(self.snapshot)
@@ -749,6 +774,8 @@ class Target:
         self.width, self.family, self.signed = width, family, signed
         self.signed_obj, self.readonly, self.integral = signed_obj, readonly, integral
         self.label = label
+        self.address = None  # when not the backing's (an array's element)
+        self.dummy = False  # an element of an empty array (for a call the model refuses)
 
     @property
     def alive(self):
@@ -997,10 +1024,778 @@ VIEW_BASES = ["bytearray", "bytearray", "bytearray-whole", "mmap", "mmap-whole",
               "bytes", "toreadonly", "mmap-access-read", "mmap-prot-read"]
 
 
+# ---------------------------------------------------------------------------------------
+# Arrays of atomics (atomics.array, arrayview, SharedSegment.array): the reference
+# ---------------------------------------------------------------------------------------
+
+MAX_ARRAYS = 5
+ARRAY_ATYPES = [  # (label, atype, kwargs)
+    ("INT", atomics.INT, {}),
+    ("UINT", atomics.UINT, {}),
+    ("BYTES", atomics.BYTES, {}),
+    ("FLOAT", atomics.FLOAT, {}),
+    ("FLOAT", atomics.FLOAT, {}),
+    ("INTEGRAL", atomics.INTEGRAL, {"is_signed": True}),
+    ("INTEGRAL", atomics.INTEGRAL, {"is_signed": 0}),
+    ("INTEGRAL", atomics.INTEGRAL, {"is_signed": [1]}),
+]
+ARRAY_CLASS = {"INT": aarrays.AtomicIntArray, "UINT": aarrays.AtomicUintArray, "BYTES": aarrays.AtomicBytesArray,
+               "FLOAT": aarrays.AtomicFloatArray, "INTEGRAL": aarrays.AtomicIntegralArray}
+# the class of a.element(i), by the array's class (docs/arrays.md: an AtomicInt, ...)
+ELEMENT_CLASS = {aarrays.AtomicIntArray: abase.AtomicInt, aarrays.AtomicUintArray: abase.AtomicUint,
+                 aarrays.AtomicBytesArray: abase.AtomicBytes, aarrays.AtomicFloatArray: abase.AtomicFloat,
+                 aarrays.AtomicIntegralArray: abase.AtomicIntegral}
+ARRAY_CLASSES = list(ELEMENT_CLASS)
+KIND_ATYPE = {1: ("INT", atomics.INT), 2: ("UINT", atomics.UINT), 3: ("BYTES", atomics.BYTES), 4: ("FLOAT", atomics.FLOAT)}
+AT_PARAMS = ("indices", "values", "order")
+# bulk method -> (parameters, how many are required)
+BULK = {"load_all": (("out", "order"), 0), "store_all": (("values", "order"), 1), "store_at": (AT_PARAMS, 2),
+        **{name: (AT_PARAMS, 1) for name in ("add_at", "sub_at", "max_at", "min_at", "or_at", "and_at", "xor_at")}}
+BULK_FAMILY = {
+    "int": set(BULK),
+    "bytes": {"load_all", "store_all", "store_at", "or_at", "and_at", "xor_at"},
+    "float": {"load_all", "store_all", "store_at", "add_at", "sub_at", "max_at", "min_at"},
+    "none": set(),
+}
+BULK_NAMES = sorted(BULK)
+BULK_ORDERS = {"load_all": LOAD_ORDERS, "store_all": STORE_ORDERS}  # the *_at operations: any order
+FLOAT_AT = {"add_at": "fetch_add", "sub_at": "fetch_sub", "max_at": "fetch_max", "min_at": "fetch_min"}
+ARRAY_MISC = ["getitem", "getitem", "setitem", "setitem", "delitem", "len", "iter", "element", "element", "width",
+              "nbytes", "readonly", "released", "ops_supported", "signed", "_address", "shared", "repr", "copy",
+              "deepcopy", "pickle", "reinit", "with", "release"]
+
+
+def defining_class(cls, method):
+    """The class whose descriptor `cls.method` is: it takes instances of that class (the
+    bulk operations are defined once per family, the others on each class)."""
+    return next(k for k in cls.__mro__ if method in vars(k))
+
+
+def array_family_of_class(cls):
+    if issubclass(cls, atomics._native.AtomicIntegralArrayBase):
+        return "int"
+    if issubclass(cls, atomics._native.AtomicBytesArrayBase):
+        return "bytes"
+    if issubclass(cls, atomics._native.AtomicFloatArrayBase):
+        return "float"
+    return "none"
+
+
+class ArrayTarget:
+    """An array object and the model of its memory: one Cell per element (shared with its
+    copies, its element objects and, in a segment, the segment's model)."""
+
+    def __init__(self, obj, backing, cells, width, family, signed, signed_obj, readonly, label, address=None,
+                 offset=None):
+        self.obj, self.backing, self.cells = obj, backing, cells
+        self.width, self.family, self.signed, self.signed_obj = width, family, signed, signed_obj
+        self.readonly, self.label = readonly, label
+        self.address = address  # of element 0, when the test knows it (views of its own buffers)
+        self.offset = offset  # data offset in its segment
+
+    @property
+    def alive(self):
+        return self.backing.kind != "uninit" and not self.backing.released
+
+    @property
+    def n(self):
+        return len(self.cells)
+
+    @property
+    def nbytes(self):
+        return self.n * self.width
+
+    def values(self):
+        return [decode(c.u, self.width, self.family, self.signed) for c in self.cells]
+
+    def raw(self):
+        return b"".join(c.raw() for c in self.cells)
+
+    def element_target(self, i):
+        """A Target for element i, called through the array (`ElementProxy`); i None: an
+        index the model refuses (any element stands in for the prediction of the others)."""
+        cell = self.cells[i] if i is not None else (self.cells[0] if self.cells else Cell(self.width))
+        t = Target(ElementProxy(self.obj, 0 if i is None else i), self.backing, cell, self.width, self.family,
+                   self.signed, self.signed_obj, self.readonly, self.family == "int", f"{self.label}[{i}]")
+        t.dummy = not self.cells
+        return t
+
+    def __repr__(self):
+        return (f"<{self.label} n={self.n} w={self.width} {self.family}{' ro' if self.readonly else ''}"
+                f"{'' if self.alive else ' released'}>")
+
+
+class ElementProxy:
+    """Element `index` of an array, as if it were an atomic: ``proxy.fetch_inc()`` calls
+    ``array.fetch_inc(index)`` (nested calls and the model's reads go through it)."""
+
+    __slots__ = ("array", "index")
+
+    def __init__(self, array_obj, index):
+        self.array, self.index = array_obj, index
+
+    def __getattr__(self, name):
+        method, index = getattr(self.array, name), self.index
+        return lambda *args, **kwargs: method(index, *args, **kwargs)
+
+
+class PlainIndex(Hostile):
+    """An int-like object (as numpy integers are): ``__index__`` returns `value`."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __index__(self):
+        return self.value
+
+    def as_int(self):
+        return ("ok", self.value)
+
+    def __repr__(self):
+        return f"PlainIndex({self.value!r})"
+
+
+GENERATORS = {}  # id of a generator made by SeqArg.generator() -> its SeqArg (read by the predictor)
+
+
+class SeqArg(Hostile):
+    """An iterable of `items` (iterating it runs a generator). Before item `at` (at
+    len(items): when exhausted) it does `action`: "raise" (HostileError), "release" (releases
+    the memory of `target`) or "nested" (an operation on `target`)."""
+
+    def __init__(self, items, action=None, at=0, machine=None, target=None):
+        self.items, self.action, self.at = list(items), action, at
+        self.machine, self.target = machine, target
+
+    def __iter__(self):
+        return self.generator()
+
+    def generator(self):
+        g = self._run()
+        GENERATORS[id(g)] = self
+        return g
+
+    def _run(self):
+        for k, x in enumerate(self.items):
+            if k == self.at:
+                self._act()
+            yield x
+        if self.at >= len(self.items):
+            self._act()
+
+    def _act(self):
+        if self.action == "raise":
+            raise HostileError("hostile iterator")
+        if self.action == "release" and self.machine.release_backing(self.target.backing):
+            EFFECTS.append(("release", self.target.backing))
+        if self.action == "nested":
+            EFFECTS.append(("nested", self.machine.nested_call(self.target)))
+
+    def __repr__(self):
+        what = f", {self.action} at {self.at}" if self.action else ""
+        return f"SeqArg({short(self.items, 60)}{what})"
+
+
+def conv_element_index(x, n):
+    """An element index (any int, or an object with __index__; negative ones count from the
+    end): (index in range(n), None) or (None, exception type)."""
+    if isinstance(x, Hostile):
+        how, what = x.as_int()
+        if how == "raise":
+            return None, what
+        v = what
+    elif isinstance(x, int):
+        v = int(x)
+    elif hasattr(type(x), "__index__"):
+        try:
+            v = operator.index(x)
+        except Exception as e:  # noqa: BLE001 - the type is the prediction
+            return None, type(e)
+    else:
+        return None, TypeError
+    if not -n <= v < n:
+        return None, IndexError
+    return v % n, None
+
+
+PYTHON_BUFFERS = sys.version_info >= (3, 12)  # classes can export buffers (__buffer__)
+
+
+class ReleasingExporter(Hostile):
+    """A buffer exporter written in Python (3.12+): exporting releases the memory of
+    `target`, then gives `content`'s buffer. Before 3.12 it is not a buffer at all."""
+
+    def __init__(self, machine, target, content):
+        self.machine, self.target, self.content = machine, target, content
+
+    def __buffer__(self, flags):
+        if self.machine.release_backing(self.target.backing):
+            EFFECTS.append(("release", self.target.backing))
+        return memoryview(self.content)
+
+    def __release_buffer__(self, view):
+        view.release()
+
+    def __repr__(self):
+        return f"ReleasingExporter({short(self.content, 60)})"
+
+
+def readable(x):
+    """What to read x's bytes through without running an argument's code."""
+    return x.content if isinstance(x, ReleasingExporter) else x
+
+
+def buffer_of(x):
+    """None when x is not a buffer; ("error", exception type) when it cannot be exported
+    C-contiguous (released, strided); else ("ok", ndim, format, itemsize, bytes)."""
+    if isinstance(x, ReleasingExporter) and PYTHON_BUFFERS:
+        x = x.content
+    if isinstance(x, (Hostile, types.GeneratorType)):
+        return None
+    try:
+        mv = memoryview(x)
+    except TypeError:
+        return None
+    except ValueError:  # a released memoryview
+        return ("error", ValueError)
+    with mv:
+        if not mv.c_contiguous:
+            return ("error", ValueError)
+        return ("ok", mv.ndim, mv.format, mv.itemsize, mv.tobytes())
+
+
+def buffer_numbers(fmt, itemsize, data):
+    """The numbers in a buffer as the bulk operations read them: [("i", int) or ("f", float)],
+    or None for a format they refuse (anything but native integers, bool, float32/64)."""
+    native = "<=" if sys.byteorder == "little" else ">!="
+    if len(fmt) == 1:
+        code = fmt
+    elif len(fmt) == 2 and (fmt[0] == "@" or fmt[0] in native):
+        code = fmt[1]
+    else:
+        return None
+    if code not in "bBhHiIlLqQnN?fd":
+        return None
+    if code in "fd":
+        if itemsize != (4 if code == "f" else 8):
+            return None
+        return [("f", bits_to_float(int.from_bytes(data[k:k + itemsize], sys.byteorder), itemsize))
+                for k in range(0, len(data), itemsize)]
+    if itemsize not in (1, 2, 4, 8):
+        return None
+    signed = code in "bhilqn"
+    return [("i", int.from_bytes(data[k:k + itemsize], sys.byteorder, signed=signed))
+            for k in range(0, len(data), itemsize)]
+
+
+def iteration_of(x):
+    """(items, action, at) of iterating x as the predictor reads it (never running an
+    argument's code), or None when x is not iterable."""
+    if isinstance(x, types.GeneratorType):
+        x = GENERATORS[id(x)]
+    if isinstance(x, SeqArg):
+        return x.items, x.action, x.at
+    if isinstance(x, (list, tuple, range, str, dict, set, frozenset)):
+        return list(x), None, 0
+    return None
+
+
+def conv_indices(x, n):
+    """An `indices` argument (a buffer of integers or an iterable of int-likes): (element
+    indices, no errors) or (None, exception types)."""
+    buf = buffer_of(x)
+    if buf is not None:
+        if buf[0] == "error":
+            return None, {buf[1]}
+        nums = buffer_numbers(buf[2], buf[3], buf[4])
+        if nums is None:
+            return None, {TypeError}
+        errs, out = set(), []
+        for kind, v in nums:
+            if kind == "f":
+                errs.add(TypeError)
+            elif -n <= v < n:
+                out.append(v % n)
+            else:
+                errs.add(IndexError)
+        return (None, errs) if errs else (out, errs)
+    it = iteration_of(x)
+    if it is None:
+        return None, {TypeError}
+    items, action, at = it
+    errs, out = set(), []
+    if action == "raise":
+        items = items[:at]
+        errs.add(HostileError)
+    for item in items:
+        i, err = conv_element_index(item, n)
+        if err is not None:
+            errs.add(err)
+        out.append(i)
+    return (None, errs) if errs else (out, errs)
+
+
+def conv_bulk_values(x, family, w, signed):
+    """A `values` argument: (("same", bits) or ("each", [bits]), no errors) or (None,
+    exception types). One value of the family is one value for every index (numpy scalars
+    included; for bytes, any buffer of exactly the width); otherwise a buffer of numbers (of
+    bytes, `width` per value) or an iterable of values."""
+
+    def one(v):
+        if family == "int":
+            bits, err = conv_int(v, w, signed)
+        elif family == "float":
+            bits, err = conv_float(v, w)
+        else:
+            bits, err = conv_bytes(v, w, False)
+        return (("same", bits), set()) if err is None else (None, {err})
+
+    if ((family == "int" and isinstance(x, int)) or (family == "float" and isinstance(x, (int, float)))
+            or (family == "bytes" and isinstance(x, bytes) and len(x) == w)):
+        return one(x)
+    buf = buffer_of(x)
+    if buf is not None:
+        if buf[0] == "error":
+            return None, {buf[1]}
+        _, ndim, fmt, itemsize, data = buf
+        if family == "bytes":
+            if len(data) == w:
+                return ("same", int.from_bytes(data, sys.byteorder)), set()
+            if len(data) % w:
+                return None, {ValueError}
+            return ("each", [int.from_bytes(data[k:k + w], sys.byteorder) for k in range(0, len(data), w)]), set()
+        if ndim == 0:
+            return one(x)
+        nums = buffer_numbers(fmt, itemsize, data)
+        if nums is None:
+            return None, {TypeError}
+        errs, out = set(), []
+        lo, hi = bounds(w, signed)
+        for kind, v in nums:
+            if family == "float":
+                out.append(float_to_bits(float(v), w))
+            elif kind == "f":
+                errs.add(TypeError)
+            elif lo <= v <= hi:
+                out.append(v & mask_of(w))
+            else:
+                errs.add(OverflowError)
+        return (None, errs) if errs else (("each", out), errs)
+    if (family == "int" and hasattr(x, "__index__")) or (
+            family == "float" and (hasattr(x, "__float__") or hasattr(x, "__index__"))):
+        return one(x)
+    it = iteration_of(x)
+    if it is None:
+        return None, {TypeError}
+    items, action, at = it
+    errs, out = set(), []
+    if action == "raise":
+        items = items[:at]
+        errs.add(HostileError)
+    for item in items:
+        conv, err = one(item)
+        errs |= err
+        out.append(conv and conv[1])
+    return (None, errs) if errs else (("each", out), errs)
+
+
+def bind_args(names, required, pos, kw):
+    """The arguments of a call bound to `names` (the first `required` needed), or None when
+    binding fails (a TypeError)."""
+    if len(pos) > len(names):
+        return None
+    bound = dict(zip(names, pos))
+    for k in kw:
+        if k not in names or k in bound:
+            return None
+        bound[k] = kw[k]
+    if any(n not in bound for n in names[:required]):
+        return None
+    return bound
+
+
+def bulk_apply(method, u, x, w, signed):
+    """New bits of an integer or bytes element after bulk `method` with operand bits x."""
+    mask = mask_of(w)
+    if method in ("store_at", "store_all"):
+        return x
+    if method == "add_at":
+        return (u + x) & mask
+    if method == "sub_at":
+        return (u - x) & mask
+    if method in ("max_at", "min_at"):
+        a, b = decode(u, w, "int", signed), decode(x, w, "int", signed)
+        return u if (a >= b if method == "max_at" else a <= b) else x
+    return {"or_at": u | x, "and_at": u & x, "xor_at": u ^ x}[method]
+
+
+ANY_NAN = "any NaN"
+
+
+def float_step(method, a, x, w):
+    """The bit patterns (ANY_NAN: any NaN) a float element holding `a` may hold after `method`
+    (fetch_add/sub/max/min) with operand bits x."""
+    if a == ANY_NAN:
+        if method in ("fetch_add", "fetch_sub") or math.isnan(bits_to_float(x, w)):
+            return {ANY_NAN}
+        return {x}  # maxNum/minNum: a NaN value is replaced
+    r = float_arith(method, a, x, w)
+    if isinstance(r, Either):
+        return {ANY_NAN} if method in ("fetch_add", "fetch_sub") else {a, x}
+    return {r}
+
+
+def float_outcomes(method, start, xs, w, any_order):
+    """What a float element may end as after `method` with each of xs once: in the order
+    given, or (any_order) in every order (the documented "unspecified order")."""
+    if not any_order:
+        states = {start}
+        for x in xs:
+            states = set().union(*(float_step(method, s, x, w) for s in states))
+        return states
+    reach = {0: {start}}  # subset of the operands applied -> states
+    for mask in range(1 << len(xs)):
+        for s in reach.get(mask, ()):
+            for j, x in enumerate(xs):
+                if not mask >> j & 1:
+                    reach.setdefault(mask | 1 << j, set()).update(float_step(method, s, x, w))
+    return reach[(1 << len(xs)) - 1]
+
+
+def float_matches(bits, states, w):
+    return bits in states or (ANY_NAN in states and math.isnan(bits_to_float(bits, w)))
+
+
+def array_type_code(at):
+    """The `array` type code of load_all()'s new array, or None for a list (docs/arrays.md)."""
+    if at.family == "bytes" or at.width == 16:
+        return None
+    if at.family == "float":
+        return {4: "f", 8: "d"}[at.width]
+    code = {1: "b", 2: "h", 4: "i", 8: "q"}[at.width]
+    return code if at.signed else code.upper()
+
+
+def buffer_address(mv):
+    """The address of a writable C-contiguous memoryview's first byte."""
+    c = (ctypes.c_char * mv.nbytes).from_buffer(mv)
+    try:
+        return ctypes.addressof(c)
+    finally:
+        del c
+
+
+def out_check(out, at):
+    """load_all(out=out): (exception type or None, address of out or None)."""
+    if isinstance(out, ReleasingExporter):
+        if not PYTHON_BUFFERS:
+            return TypeError, None
+        out = out.content
+    try:
+        mv = memoryview(out)
+    except TypeError:
+        return TypeError, None
+    except ValueError:  # released
+        return ValueError, None
+    with mv:
+        if not mv.c_contiguous or mv.readonly:
+            return TypeError, None
+        if mv.nbytes != at.nbytes:
+            return ValueError, None
+        if not mv.nbytes:
+            return None, None
+        address = buffer_address(mv)
+    if at.address is not None and address < at.address + at.nbytes and at.address < address + at.nbytes:
+        return ValueError, address
+    return None, address
+
+
+def released_memoryview(n=8):
+    mv = memoryview(bytearray(n))
+    mv.release()
+    return mv
+
+
+def np_array(values, dtype):
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.array(values, dtype=dtype)
+
+
+def element_index_pool(m, at, rng):
+    """(valid, hostile) makers of an element index."""
+    n = max(at.n, 1)
+    valid = [
+        lambda: rng.randrange(n), lambda: rng.randrange(n), lambda: rng.randrange(n), lambda: -rng.randint(1, n),
+        lambda: 0, lambda: n - 1, lambda: -n, lambda: IntSub(rng.randrange(n)), lambda: PlainIndex(rng.randrange(n)),
+        lambda: True if n > 1 else False, lambda: False,
+    ]
+    hostile = [
+        lambda: n, lambda: -n - 1, lambda: n + 7, lambda: 1 << 31, lambda: 1 << 63, lambda: 1 << 64,
+        lambda: -(1 << 64), lambda: 1 << 200, lambda: -(1 << 200), lambda: 1.0, lambda: 0.0, lambda: None,
+        lambda: "0", lambda: b"\0", lambda: [0], lambda: (0,), lambda: slice(0, 1), lambda: object(),
+        lambda: RaisingIndex(), lambda: NonIntIndex(), lambda: HugeIndex(), lambda: PlainIndex(-n - 1),
+        lambda: ReleasingIndex(m, at, rng.randrange(n)), lambda: ReleasingIndex(m, at, rng.randrange(n)),
+        lambda: ReentrantIndex(m, at, rng.randrange(n)),
+    ]
+    if np is not None:
+        valid += [lambda: np.int64(rng.randrange(-n, n)), lambda: np.intp(rng.randrange(n)),
+                  lambda: np.uint8(rng.randrange(n))]
+        hostile += [lambda: np.uint64(1 << 63), lambda: np.int64(n), lambda: np.float64(0.0), lambda: np.bool_(True),
+                    lambda: np.array([0])]
+    return valid, hostile
+
+
+def indices_pool(m, at, rng):
+    """(valid, hostile) makers of an `indices` argument: each returns (object, how many
+    indices it holds)."""
+    n = at.n
+
+    def some(k=None):
+        k = rng.randint(0, 10) if k is None else k
+        return [rng.randrange(-n, n) for _ in range(k)] if n else []
+
+    def form(name):
+        def make():
+            idx = some()
+            nonneg = [i % n for i in idx]
+            if name == "tuple":
+                return tuple(idx), len(idx)
+            if name == "iterator":
+                return SeqArg(idx), len(idx)
+            if name == "generator":
+                return SeqArg(idx).generator(), len(idx)
+            if name == "range":
+                s = rng.randrange(n) if n else 0
+                e = rng.randint(s, n)
+                return (range(s, e) if rng.random() < 0.7 else range(e - 1, s - 1, -1)), e - s
+            if name == "dict":
+                d = dict.fromkeys(idx)
+                return d, len(d)
+            if name == "bytes":
+                return bytes(nonneg), len(idx)
+            if name == "bytearray":
+                return bytearray(nonneg), len(idx)
+            if name in ("q", "h", "b"):
+                return array.array(name, idx), len(idx)
+            if name == "B":
+                return array.array("B", nonneg), len(idx)
+            if name == "int-likes":
+                return [PlainIndex(i) for i in idx], len(idx)
+            if name == "bools":
+                return [bool(i % 2) if n > 1 else False for i in nonneg], len(idx)
+            if name == "memoryview":
+                return memoryview(array.array("q", idx)), len(idx)
+            if name == "np.int64s":
+                return [np.int64(i) for i in idx], len(idx)
+            if name == "np.scalar":
+                return np.int64(idx[0] if idx else 0), 1
+            if name == "np.2d":
+                even = idx[:len(idx) // 2 * 2]
+                return np.array(even, dtype=np.intp).reshape(-1, 2), len(even)
+            if name == "np.bool":
+                return np.array([bool(i % 2) if n > 1 else False for i in nonneg], dtype=np.bool_), len(idx)
+            if name.startswith("np."):
+                dtype = np.dtype(name[3:])
+                return np.array(nonneg if dtype.kind == "u" else idx, dtype=dtype), len(idx)
+            return idx, len(idx)
+        return make
+
+    names = ["list", "list", "list", "list", "tuple", "iterator", "generator", "range", "dict", "bytes", "bytearray",
+             "q", "h", "b", "B", "int-likes", "bools", "memoryview"]
+    if np is not None:
+        names += ["np.intp", "np.intp", "np.int64", "np.int32", "np.int16", "np.int8", "np.uint8", "np.uint16",
+                  "np.uint64", "np.bool", "np.2d", "np.scalar", "np.int64s"]
+    valid = [form(name) for name in names]
+
+    def inject(bad):
+        def make():
+            idx = some(rng.randint(0, 6))
+            idx.insert(rng.randint(0, len(idx)), bad())
+            return (tuple(idx) if rng.random() < 0.2 else idx), len(idx)
+        return make
+
+    def acting(action):
+        def make():
+            idx = some(rng.randint(0, 8))
+            seq = SeqArg(idx, action, rng.randint(0, len(idx)), m, at)
+            return (seq.generator() if rng.random() < 0.5 else seq), len(idx)
+        return make
+
+    any_i = lambda: rng.randrange(max(n, 1))  # noqa: E731
+    bads = [lambda: n, lambda: -n - 1, lambda: n + 5, lambda: 1 << 63, lambda: 1 << 64, lambda: -(1 << 70),
+            lambda: 1 << 200, lambda: 1.0, lambda: "0", lambda: None, lambda: b"\0", lambda: [0],
+            lambda: RaisingIndex(), lambda: NonIntIndex(), lambda: HugeIndex(),
+            lambda: ReleasingIndex(m, at, any_i()), lambda: ReentrantIndex(m, at, any_i())]
+    if np is not None:
+        bads += [lambda: np.float64(0.0), lambda: np.bool_(True), lambda: np.uint64(1 << 63)]
+    hostile = [inject(bad) for bad in bads] + [
+        acting("raise"), acting("release"), acting("release"), acting("nested"),
+        lambda: (lambda idx: (ReleasingExporter(m, at, array.array("q", idx)), len(idx)))(some()),
+        lambda: (None, None), lambda: (5, None), lambda: (2.5, None), lambda: ("12", None), lambda: (object(), None),
+        lambda: (released_memoryview(), None), lambda: (memoryview(bytes(range(8)))[::2], None),
+        lambda: (array.array("d", [0.0] * rng.randint(0, 2)), None),
+    ]
+    if np is not None:
+        hostile += [
+            lambda: (np.array(some(), dtype=rng.choice([np.float64, np.float32])), None),
+            lambda: (np.zeros(rng.randint(0, 2), dtype=np.float16), None),
+            lambda: (np.zeros(rng.randint(0, 2), dtype=np.complex64), None),
+            lambda: (np.array(some(), dtype=object), None),
+            lambda: (np.array(some(), dtype=">i8" if sys.byteorder == "little" else "<i8"), None),
+            lambda: (np.repeat(np.array(some(3), dtype=np.intp), 2)[::2], None),
+            lambda: (np.array(some(2) + [rng.choice([n, -n - 1, 1 << 40])], dtype=np.int64), None),
+            lambda: (np.array([1 << 63], dtype=np.uint64), None),
+            lambda: (np.float64(0.0), None), lambda: (np.int64(n), None), lambda: (np.array(n), None),
+        ]
+        valid.append(lambda: (np.array(rng.randrange(n) if n else 0), 1))
+    return valid, hostile
+
+
+def values_pool(m, at, rng, k):
+    """(valid, hostile) makers of a `values` argument for `k` indices."""
+    fam, w, signed = at.family, at.width, at.signed
+    k = rng.randint(0, 4) if k is None else k
+    small = lambda: 1 if fam != "bytes" else bytes([1] * w)  # noqa: E731
+
+    def inject(make_list, bad):
+        def make():
+            vals = make_list()
+            vals.insert(rng.randint(0, len(vals)), bad())
+            return vals
+        return make
+
+    def acting(make_list, action):
+        def make():
+            vals = make_list()
+            seq = SeqArg(vals, action, rng.randint(0, len(vals)), m, at)
+            return seq.generator() if rng.random() < 0.5 else seq
+        return make
+
+    if fam == "float":
+        snan = struct.unpack("=d", struct.pack("=Q", 0x7FF4000000000001))[0]
+        specials = [0.0, -0.0, 1.0, -1.5, 0.1, 1e-45, 5e-324, 3.4028235e38, 3.5e38, 1e300, -1e300,
+                    math.inf, -math.inf, math.nan, -math.nan, snan]
+
+        def one():
+            r = rng.random()
+            if r < 0.3:
+                return rng.choice(specials)
+            if r < 0.6:
+                return rng.randint(-8, 8) * 0.25
+            if r < 0.8:
+                return rng.uniform(-1e6, 1e6)
+            return bits_to_float(rng.getrandbits(8 * w), w)
+
+        def vals(kk=None):
+            return [one() for _ in range(k if kk is None else kk)]
+
+        valid = [one, one, one, lambda: rng.randint(-100, 100), lambda: True, lambda: decimal.Decimal("2.5"),
+                 lambda: fractions.Fraction(1, 3), lambda: 1 << 200, lambda: PlainIndex(3), lambda: IntSub(2),
+                 vals, vals, lambda: tuple(vals()), lambda: array.array("d", vals()), lambda: array.array("f", vals()),
+                 lambda: [rng.randint(-9, 9) for _ in range(k)], lambda: [fractions.Fraction(rng.randint(-8, 8), 4) for _ in range(k)],
+                 lambda: SeqArg(vals()), lambda: SeqArg(vals()).generator()]
+        bads = [lambda: "1.0", lambda: None, lambda: 1j, lambda: 10 ** 400, lambda: object(), lambda: RaisingIndex(),
+                lambda: NonIntIndex(), lambda: HugeIndex(), lambda: ReleasingIndex(m, at, 1),
+                lambda: ReentrantIndex(m, at, 2), lambda: b"\0"]
+        hostile = bads + [inject(vals, bad) for bad in bads] + [
+            lambda: -(10 ** 400), lambda: b"x" * rng.randint(0, 2), lambda: bytearray(8), lambda: vals(k + 1),
+            lambda: vals(max(k - 1, 0)), lambda: released_memoryview(), lambda: "12",
+            acting(vals, "raise"), acting(vals, "release"), acting(vals, "nested"),
+            lambda: ReleasingExporter(m, at, array.array("d", vals())),
+        ]
+        if np is not None:
+            valid += [lambda: np.float64(one()), lambda: np.float32(0.1), lambda: np.float16(1.5), lambda: np.int64(5),
+                      lambda: np.array(one()), lambda: np.array(7),
+                      lambda: np.uint8(3), lambda: np_array(vals(), np.float64), lambda: np_array(vals(), np.float32),
+                      lambda: np.array([rng.randint(-9, 9) for _ in range(k)], dtype=np.int32),
+                      lambda: [np.float64(v) for v in vals()]]
+            hostile += [lambda: np.zeros(k, dtype=np.float16), lambda: np.zeros(k, dtype=np.complex128),
+                        lambda: np.array(vals(), dtype=object), lambda: np.repeat(np_array(vals(3), np.float64), 2)[::2],
+                        lambda: np.array([0.5] * k, dtype=">f8" if sys.byteorder == "little" else "<f8")]
+        return valid, hostile
+
+    if fam == "bytes":
+        current = [c.raw() for c in at.cells] or [bytes(w)]
+
+        def one():
+            return rng.choice([rng.randbytes(w), rng.randbytes(w), bytes(w), b"\xff" * w, rng.choice(current)])
+
+        def vals(kk=None):
+            return [one() for _ in range(k if kk is None else kk)]
+
+        short_ = bytes(w - 1) if w > 1 else b"ab"
+        valid = [one, one, one, lambda: BytesSub(one()), lambda: bytearray(one()), lambda: memoryview(one()),
+                 vals, vals, lambda: tuple(vals()), lambda: [bytearray(v) for v in vals()],
+                 lambda: [memoryview(v) for v in vals()], lambda: b"".join(vals()), lambda: bytearray(b"".join(vals())),
+                 lambda: memoryview(b"".join(vals())), lambda: SeqArg(vals()), lambda: SeqArg(vals()).generator()]
+        bads = [lambda: short_, lambda: bytes(w + 1), lambda: "x" * w, lambda: None, lambda: 0, lambda: RaisingIndex(),
+                lambda: released_memoryview(w), lambda: [0] * w, lambda: 1.5]
+        hostile = bads + [inject(vals, bad) for bad in bads] + [
+            lambda: b"", lambda: "a" * w, lambda: object(), lambda: [1] * k, lambda: vals(k + 1),
+            lambda: vals(max(k - 1, 0)), lambda: b"".join(vals()) + b"\0", lambda: memoryview(b"".join(vals(2)))[::2],
+            acting(vals, "raise"), acting(vals, "release"), acting(vals, "nested"),
+            lambda: ReleasingExporter(m, at, b"".join(vals())),
+        ]
+        if np is not None:
+            scalar = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}.get(w)
+            valid += [lambda: np.frombuffer(one(), dtype=np.uint8).copy(),
+                      lambda: np.frombuffer(b"".join(vals()), dtype=np.uint8).copy()]
+            if scalar is not None:
+                valid.append(lambda: scalar(rng.getrandbits(8 * w)))
+            hostile += [lambda: np.frombuffer(b"".join(vals(2)) * 2, dtype=np.uint8)[::2]]
+        return valid, hostile
+
+    lo, hi = bounds(w, signed)
+
+    def one():
+        return rng.choice([rng.randint(lo, hi), rng.randint(lo, hi), lo, hi, 0, 1, max(lo, -1), hi // 2])
+
+    def vals(kk=None):
+        return [one() for _ in range(k if kk is None else kk)]
+
+    def fits(values, a, b):
+        return all(a <= v <= b for v in values)
+
+    def as_np(values, dtype):
+        info = np.iinfo(dtype)
+        return np.array(values, dtype=dtype) if fits(values, info.min, info.max) else values
+
+    valid = [one, one, one, lambda: True, lambda: IntSub(rng.randint(0, min(hi, 100))), lambda: MO.SEQ_CST,
+             lambda: PlainIndex(one()), vals, vals, vals, lambda: tuple(vals()), lambda: [PlainIndex(v) for v in vals()],
+             lambda: SeqArg(vals()), lambda: SeqArg(vals()).generator(),
+             lambda: (lambda v: array.array("q", v) if fits(v, -(1 << 63), (1 << 63) - 1) else v)(vals()),
+             lambda: (lambda v: bytes(v) if fits(v, 0, 255) else v)(vals())]
+    small_value = lambda: rng.randint(max(lo, 0), min(hi, 3))  # noqa: E731
+    bads = [lambda: hi + 1, lambda: lo - 1, lambda: 1 << 64, lambda: 1 << 200, lambda: -(1 << 200), lambda: 1.5,
+            lambda: None, lambda: "1", lambda: RaisingIndex(), lambda: NonIntIndex(), lambda: HugeIndex(),
+            lambda: ReleasingIndex(m, at, small_value()), lambda: ReentrantIndex(m, at, small_value())]
+    hostile = bads + [inject(vals, bad) for bad in bads] + [
+        lambda: 1j, lambda: decimal.Decimal(1), lambda: fractions.Fraction(1, 1), lambda: object(), lambda: "12",
+        lambda: b"", lambda: released_memoryview(), lambda: vals(k + 1), lambda: vals(max(k - 1, 0)),
+        lambda: array.array("d", [1.0] * k), acting(vals, "raise"), acting(vals, "release"), acting(vals, "nested"),
+        lambda: ReleasingExporter(m, at, array.array("b", [v for v in vals() if -128 <= v < 128])),
+    ]
+    if np is not None:
+        native = np.dtype(f"{'i' if signed else 'u'}{w}") if w <= 8 else None
+        valid += [lambda: np.int64(max(lo, -(1 << 63)) if rng.random() < 0.5 else min(hi, (1 << 63) - 1)),
+                  lambda: np.uint8(min(hi, 255)), lambda: np.array(min(hi, 100)),
+                  lambda: as_np(vals(), np.int64), lambda: as_np(vals(), np.uint64),
+                  lambda: as_np(vals(), np.int8), lambda: [np.int64(v) for v in vals() if -(1 << 63) <= v < (1 << 63)]]
+        if native is not None:
+            valid += [lambda: np.array(vals(), dtype=native), lambda: np.array(vals(), dtype=native)]
+        hostile += [lambda: np.float64(1.0), lambda: np.bool_(True), lambda: np.zeros(k, dtype=np.float64),
+                    lambda: np.array(vals(), dtype=object), lambda: np.repeat(as_np(vals(3), np.int64), 2)[::2],
+                    lambda: np.zeros(k, dtype=np.float16), lambda: np.array([1 << 63] * max(k, 1), dtype=np.uint64),
+                    lambda: np.array([-1] * max(k, 1), dtype=np.int8),
+                    lambda: np.array([min(hi + 1, (1 << 63) - 1)] * max(k, 1), dtype=np.int64)]
+    return valid, hostile
+
+
 class FuzzMachine(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
         self.targets = []
+        self.arrays = []  # ArrayTarget
         self.files = {}  # name -> SegmentFile
         self.backings = []
         self.rng = random.Random(0)
@@ -1175,8 +1970,13 @@ class FuzzMachine(RuleBasedStateMachine):
         memory, atomic(shared=True), pickled copies)."""
         if b.released:
             return False
-        if b.kind == "view":
+        if b.kind == "view" and b.ctx is not None:
             b.ctx.__exit__(None, None, None)
+        elif b.kind == "view":
+            if self.rng.random() < 0.5:
+                b.array.release()
+            else:
+                b.array.__exit__(None, None, None)
         elif b.kind == "segment" and b.seg is not None:
             b.seg.close()
             if b.owner and not b.file.kept:
@@ -1190,10 +1990,11 @@ class FuzzMachine(RuleBasedStateMachine):
     def name_removed(self, f):
         assert not os.path.exists(f.path()), f"{f.name} outlived its owner"
 
-    @precondition(lambda self: self.targets)
+    @precondition(lambda self: self.targets or self.arrays)
     @rule(i=st.integers(0, 10**6), keep_name=st.booleans())
     def release(self, i, keep_name):
-        t = self.targets[i % len(self.targets)]
+        pool = self.targets + self.arrays
+        t = pool[i % len(pool)]
         b = t.backing
         if b.kind == "segment" and b.seg is not None and b.owner and keep_name and not b.released:
             KEPT.add(b.file.path())
@@ -1201,7 +2002,7 @@ class FuzzMachine(RuleBasedStateMachine):
             assert b.seg.unlink_on_close is False
             b.file.kept = True
         was = b.released
-        if b.kind == "view" and not was and self.rng.random() < 0.5:
+        if b.kind == "view" and not was and b.ctx is not None and self.rng.random() < 0.5:
             # misuse first: a second enter and a release while open are refused
             for attempt in (b.ctx.__enter__, b.ctx.release):
                 with pytest.raises(ValueError):
@@ -1212,21 +2013,26 @@ class FuzzMachine(RuleBasedStateMachine):
             b.seg.close()  # idempotent
             if b.file.kept and released:
                 assert os.path.exists(b.file.path()), "unlink_on_close=False removed the name"
-        if b.kind == "view" and was:
+        if b.kind == "view" and was and b.ctx is not None:
             b.ctx.__exit__(None, None, None)  # idempotent
             b.ctx.release()
+        elif b.kind == "view" and was:
+            b.array.release()  # idempotent
         self.check_pin(b)
 
     def drop_target(self, i):
         t = self.targets.pop(i % len(self.targets))
         b = t.backing
         del t
-        if any(other.backing is b for other in self.targets):
+        self.let_go(b)
+
+    def let_go(self, b):
+        if any(other.backing is b for other in self.targets) or any(a.backing is b for a in self.arrays):
             return
         # the last object over this backing is gone: its memory must be let go
         self.backings.remove(b)
         if b.kind == "view":
-            ctx, b.ctx = b.ctx, None
+            ctx, b.ctx, b.array = b.ctx, None, None
             del ctx
             b.released = True
             self.check_pin(b)
@@ -1269,7 +2075,7 @@ class FuzzMachine(RuleBasedStateMachine):
             if pinned:
                 with pytest.raises(BufferError):
                     passed.release()
-                assert passed.nbytes  # still usable
+                assert passed.nbytes >= 0  # still usable (a released memoryview raises)
             else:
                 passed.release()
                 b.passed_released = True
@@ -1294,10 +2100,10 @@ class FuzzMachine(RuleBasedStateMachine):
                 b.passed_released = True
                 b.reader = None
 
-    @precondition(lambda self: any(t.backing.kind == "view" for t in self.targets))
+    @precondition(lambda self: any(t.backing.kind == "view" for t in self.targets + self.arrays))
     @rule(i=st.integers(0, 10**6))
     def disturb_buffer(self, i):
-        views = [t for t in self.targets if t.backing.kind == "view"]
+        views = [t for t in self.targets + self.arrays if t.backing.kind == "view"]
         self.check_pin(views[i % len(views)].backing)
 
     # -- calls -----------------------------------------------------------------------
@@ -1305,6 +2111,8 @@ class FuzzMachine(RuleBasedStateMachine):
     def nested_call(self, t):
         """An operation made from inside an argument conversion of a call on `t`:
         (target, method, argument, was alive, result or exception)."""
+        if isinstance(t, ArrayTarget):
+            return self.nested_array_call(t)
         if t.readonly or t.family == "none":
             method, arg = "load", ()
         elif t.family == "int":
@@ -1380,14 +2188,17 @@ class FuzzMachine(RuleBasedStateMachine):
                               aview.AtomicFloatView])
         self.perform(t, method, pos, kw, cls)
 
-    def predict(self, t, method, pos, kw, cls):
+    def predict(self, t, method, pos, kw, cls, fam=None):
+        """`fam`: the family of an array whose element `t` is (the caller has checked the
+        method and the descriptor)."""
         p = Prediction()
-        obj_cls = type(t.obj) if cls is None else cls
-        fam = family_of_class(obj_cls)
-        if method not in FAMILY_METHODS[fam]:
-            return p.only(AttributeError, "no such method"), None
-        if cls is not None and not isinstance(t.obj, cls):
-            return p.only(TypeError, "descriptor of another class"), None
+        if fam is None:
+            obj_cls = type(t.obj) if cls is None else cls
+            fam = family_of_class(obj_cls)
+            if method not in FAMILY_METHODS[fam]:
+                return p.only(AttributeError, "no such method"), None
+            if cls is not None and not isinstance(t.obj, cls):
+                return p.only(TypeError, "descriptor of another class"), None
         names, required, op, what = METHODS[method]
         names = list(names)
         if fam == "bytes" and what == "cmpxchg":
@@ -1472,29 +2283,45 @@ class FuzzMachine(RuleBasedStateMachine):
         COUNTS["calls"] += 1
         COUNTS["method calls"] += 1
         pred, bp = self.predict(t, method, pos, kw, cls)
+
+        def invoke():
+            if cls is None:
+                return getattr(t.obj, method)(*pos, **kw)
+            return getattr(cls, method)(t.obj, *pos, **kw)
+
+        def set_timeout(s):
+            if len(pos) >= 2:
+                pos[1] = s
+            else:
+                kw["timeout"] = s
+
+        def describe():
+            return (f"{t!r}.{method}({', '.join(map(short, pos))}{', ' if pos and kw else ''}"
+                    f"{', '.join(f'{k}={short(v)}' for k, v in kw.items())})" + (f" via {cls.__name__}" if cls else ""))
+
+        self.execute(t, method, pred, bp, invoke, describe, list(pos) + list(kw.values()), set_timeout)
+
+    def execute(self, t, method, pred, bp, invoke, describe, args, set_timeout):
+        """Makes a call on `t` (an atomic, or an array's element), then judges it: `pred`
+        and `bp` are the prediction, `args` the argument objects."""
         if method == "wait" and not pred.errors:
             # never block for long: a wait that would sleep gets a short timeout
             bound, plan = bp
             short_timeout = 0.0 if NO_SLEEP else 0.0005
             if plan["timeout"] > (0 if NO_SLEEP else 0.001) and (
                     plan["old"] == t.cell.u or isinstance(bound["old"], Hostile)):
-                if len(pos) >= 2:
-                    pos[1] = short_timeout
-                else:
-                    kw["timeout"] = short_timeout
+                set_timeout(short_timeout)
                 plan["timeout"] = short_timeout
-        mutable = [(x, bytes(x)) for x in list(pos) + list(kw.values())
+        mutable = [(x, bytes(x)) for x in args
                    if isinstance(x, (bytearray, array.array)) or (np is not None and isinstance(x, np.ndarray))]
         u_before = t.cell.u
         EFFECTS.clear()
-        call_desc = f"{t!r}.{method}({', '.join(map(short, pos))}{', ' if pos and kw else ''}" \
-                    f"{', '.join(f'{k}={short(v)}' for k, v in kw.items())})" + (f" via {cls.__name__}" if cls else "")
+        call_desc = describe()
         timer = method == "wait"
         if timer:
             signal.setitimer(signal.ITIMER_REAL, 10)
         try:
-            fn = getattr(t.obj, method) if cls is None else getattr(cls, method)
-            result = fn(*pos, **kw) if cls is None else fn(t.obj, *pos, **kw)
+            result = invoke()
             error = None
         except Exception as e:  # noqa: BLE001 - judged below
             result, error = None, e
@@ -1509,6 +2336,8 @@ class FuzzMachine(RuleBasedStateMachine):
                 released_now = released_now or payload is t.backing
             else:
                 self.replay_nested(payload, call_desc)
+        if released_now and isinstance(t.obj, ElementProxy):
+            COUNTS["array released mid-call"] += 1
         for x, snap in mutable:
             assert bytes(x) == snap, f"{call_desc}: an argument object was modified"
         if error is not None:
@@ -1554,9 +2383,13 @@ class FuzzMachine(RuleBasedStateMachine):
         return None if lo <= exact <= hi else OverflowError
 
     def replay_nested(self, payload, call_desc):
+        if isinstance(payload[0], ArrayTarget):
+            return self.replay_nested_array(payload, call_desc)
         t, method, arg, alive, out = payload
         COUNTS["nested calls"] += 1
-        if t.family == "none":
+        if t.dummy:  # an element of an empty array: no such element
+            assert isinstance(out, Raised) and out.cls in (IndexError, ValueError), f"{call_desc}: nested -> {out!r}"
+        elif t.family == "none":
             assert isinstance(out, Raised) and out.cls is AttributeError, f"{call_desc}: nested {method} -> {out!r}"
         elif not alive:
             assert isinstance(out, Raised) and out.cls is ValueError and out.message == RELEASED, \
@@ -1732,8 +2565,9 @@ class FuzzMachine(RuleBasedStateMachine):
                     assert got is t.signed_obj or got == t.signed_obj, desc
                 elif what == "_address":
                     assert got % t.width == 0, desc
-                    if t.backing.address is not None:
-                        assert got == t.backing.address, desc
+                    want = t.address if t.address is not None else t.backing.address
+                    if want is not None:
+                        assert got == want, desc
                 else:
                     assert all(type(op) is OpType for op in got), desc
                     assert [op.value for op in got] == sorted(op.value for op in got), desc
@@ -2049,6 +2883,8 @@ class FuzzMachine(RuleBasedStateMachine):
                                     atomics.INTEGRAL, None, int])
                 if made is None:
                     expected = TypeError  # a layout
+                elif f.size != header_width:
+                    expected = ValueError  # an array of several atomics
                 elif (width is not None and width != header_width) or (atype is not None and atype is not made):
                     expected = ValueError
                 else:
@@ -2182,6 +3018,1175 @@ class FuzzMachine(RuleBasedStateMachine):
                 assert got is want, f"Alignment({v}).is_valid(...) = {got}, want {want}"
         base.append(0)  # nothing left pinned
 
+    # -- arrays ------------------------------------------------------------------------
+
+    def add_array(self, at):
+        self.arrays.append(at)
+        if at.backing not in self.backings:
+            self.backings.append(at.backing)
+        COUNTS["array targets"] += 1
+        return at
+
+    def make_array_buffer(self, rng, w, n, base_kind, fam, signed):
+        """A buffer for arrayview: (object to pass, width argument, Backing, offset of the
+        region in the buffer, address of the region or None)."""
+        nbytes = n * w
+        keep = []
+        base = base_address = None
+        width_arg = w
+        if base_kind in ("numpy", "numpy-readonly", "numpy-typed") and np is None:
+            base_kind = "bytearray"
+        if base_kind == "numpy-typed" and (fam == "bytes" or w == 16):
+            base_kind = "numpy"
+        if base_kind in ("bytearray-whole", "mmap-whole") and not nbytes:
+            base_kind = "bytearray"
+        if base_kind in ("bytearray", "toreadonly", "bytes", "numpy", "numpy-readonly"):
+            total = nbytes + 2 * 16 + rng.randint(1, 40)
+            if base_kind == "bytes":
+                base = rng.randbytes(total)
+            elif base_kind.startswith("numpy"):
+                base = np.frombuffer(rng.randbytes(total), dtype=np.uint8).copy()
+            else:
+                base = bytearray(rng.randbytes(total))
+            base_address = address_of(base)
+            off = rng.choice([o for o in range(1, total - nbytes) if (base_address + o) % max(w, 1) == 0])
+            if base_kind.startswith("numpy"):
+                passed = base[off:off + nbytes]
+                if base_kind == "numpy-readonly":
+                    passed.flags.writeable = False
+                reader = base.tobytes
+            elif base_kind == "bytes":
+                passed = memoryview(base)[off:off + nbytes]
+                reader = lambda: bytes(bytearray(base))  # noqa: E731
+            else:
+                mv = memoryview(base)
+                passed = (mv.toreadonly() if base_kind == "toreadonly" else mv)[off:off + nbytes]
+                reader = lambda: bytes(base)  # noqa: E731
+            readonly = base_kind in ("toreadonly", "bytes", "numpy-readonly")
+            region_address = base_address + off
+        elif base_kind == "numpy-typed":
+            dtype = np.dtype(f"f{w}" if fam == "float" else f"{'i' if signed else 'u'}{w}")
+            base = np.frombuffer(rng.randbytes((n + 2) * w), dtype=np.uint8).copy()
+            base_address = base.ctypes.data
+            if base_address % w:
+                return self.make_array_buffer(rng, w, n, "numpy", fam, signed)
+            passed = base.view(dtype)[1:n + 1]
+            off, reader, readonly, width_arg = w, base.tobytes, False, None
+            region_address = base_address + w
+        elif base_kind == "bytearray-whole":
+            base = bytearray(rng.randbytes(nbytes))
+            base_address = address_of(base)
+            if base_address % w:
+                return self.make_array_buffer(rng, w, n, "bytearray", fam, signed)
+            passed, off, reader, readonly, region_address = base, 0, (lambda: bytes(base)), False, base_address
+        elif base_kind == "mmap-whole":
+            base = mmap.mmap(-1, nbytes)
+            base.write(rng.randbytes(nbytes))
+            base_address = address_of(base)
+            passed, off, reader, readonly, region_address = base, 0, (lambda: base[:]), False, base_address
+        elif base_kind in ("mmap-access-read", "mmap-prot-read"):
+            f = tempfile.TemporaryFile()
+            content = rng.randbytes(4096)
+            f.write(content)
+            f.flush()
+            if base_kind == "mmap-access-read":
+                m = mmap.mmap(f.fileno(), 4096, access=mmap.ACCESS_READ)
+            else:
+                m = mmap.mmap(f.fileno(), 4096, prot=mmap.PROT_READ)
+            off = 16 * rng.randint(0, (4096 - nbytes) // 16)
+            keep += [f, m]
+            passed, reader, readonly, region_address = memoryview(m)[off:off + nbytes], (lambda: m[:]), True, None
+        else:  # "mmap": a region of a larger anonymous mapping
+            base = mmap.mmap(-1, 4096)
+            base.write(rng.randbytes(4096))
+            base_address = address_of(base)
+            off = 16 * rng.randint(1, (4096 - nbytes) // 16 - 1)
+            passed, reader, readonly = memoryview(base)[off:off + nbytes], (lambda: base[:]), False
+            region_address = base_address + off
+        if base is not None:
+            keep.append(base)
+        b = Backing("view", readonly)
+        b.passed, b.reader, b.snapshot, b.keep = passed, reader, reader(), keep
+        if not isinstance(base, bytes):  # (no writable way to a bytes object)
+            b.base, b.base_address = base, base_address
+        return passed, width_arg, b, off, region_address
+
+    @rule(kind=st.sampled_from(["private", "shared", "segment", "view", "view", "view", "readonly-view", "copy",
+                                "attach", "uninit", "element"]),
+          seed=st.integers(0, 2**32 - 1))
+    def new_array(self, kind, seed):
+        rng = random.Random(seed)
+        COUNTS["calls"] += 1
+        COUNTS["array calls"] += 1
+        if kind in ("copy", "element"):
+            live = [a for a in self.arrays if a.backing.kind != "uninit"]
+            if not live:
+                return
+            at = rng.choice(live)
+            if kind == "copy":
+                if len(self.arrays) < MAX_ARRAYS:
+                    c = copy.copy(at.obj)
+                    assert type(c) is type(at.obj) and c is not at.obj
+                    self.add_array(ArrayTarget(c, at.backing, at.cells, at.width, at.family, at.signed, at.signed_obj,
+                                               at.readonly, at.label + " copy", at.address, at.offset))
+            else:
+                self.array_misc(at, rng, "element")
+            return
+        if len(self.arrays) >= MAX_ARRAYS:
+            self.drop_array(rng.randrange(len(self.arrays)))
+        label, atype, kwargs = rng.choice(ARRAY_ATYPES)
+        fam, signed, sobj, _, seg_kind = atype_facts(atype, kwargs)
+        w = rng.choice([4, 8] if fam == "float" else WIDTHS)
+        n = rng.choice([1, 1, 2, 3, 4, 5, 8, 12])
+        cls = ARRAY_CLASS[label]
+        if kind == "private":
+            n = rng.choice([0, n, n])
+            obj = atomics.array(n, w, atype, **kwargs)
+            cells = [Cell(w) for _ in range(n)]
+            at = ArrayTarget(obj, Backing("owned"), cells, w, fam, signed, sobj, False, f"array({label})")
+        elif kind == "shared":
+            obj = atomics.array(n, w, atype, shared=True, **kwargs)
+            f = self.new_file(obj.shared_name, n * w, w, seg_kind)
+            cells = [Cell(w) for _ in range(n)]
+            for i, c in enumerate(cells):
+                f.cells[i * w] = c
+            b = Backing("segment")
+            b.file, b.owner = f, True
+            at = ArrayTarget(obj, b, cells, w, fam, signed, sobj, False, f"array({label}, shared)", offset=0)
+        elif kind == "segment":
+            off = w * rng.randint(0, 4) + rng.choice([0, 64])
+            size = off + n * w + rng.randint(0, 40)
+            seg = SharedSegment.create(size)
+            f = self.new_file(seg.name, size, 0, 0)
+            b = Backing("segment")
+            b.seg, b.file, b.owner = seg, f, True
+            obj = seg.array(off, n, w, atype, **kwargs)
+            assert obj.shared_name == seg.name and obj.shared_offset == off
+            cells = [Cell(w) for _ in range(n)]
+            for i, c in enumerate(cells):
+                f.cells[off + i * w] = c
+            at = ArrayTarget(obj, b, cells, w, fam, signed, sobj, False, f"seg.array({label})@{off}", offset=off)
+            if off >= 8 and len(self.targets) < MAX_TARGETS:  # a single atomic before it in the same segment
+                single = seg.atomic(0, 8, atomics.UINT)
+                cell = f.cells[0] = Cell(8)
+                self.add(Target(single, b, cell, 8, "int", False, False, False, True, "segment(UINT)@0"))
+            if rng.random() < 0.4 and len(self.arrays) + 2 <= MAX_ARRAYS:
+                # and an unpickled copy (the segment mapped again)
+                copy_b = Backing("segment")
+                copy_b.file = f
+                self.add_array(ArrayTarget(pickle.loads(pickle.dumps(obj)), copy_b, cells, w, fam, signed, sobj,
+                                           False, at.label + " unpickled", offset=off))
+        elif kind in ("view", "readonly-view"):
+            if kind == "view":
+                base_kind = rng.choice(["bytearray", "bytearray", "bytearray-whole", "numpy", "numpy-typed", "mmap",
+                                        "mmap-whole"])
+            else:
+                base_kind = rng.choice(["bytes", "toreadonly", "numpy-readonly", "mmap-access-read", "mmap-prot-read"])
+                if not width_exists(w, True, fam):
+                    return
+            if base_kind in ("bytearray", "numpy") and rng.random() < 0.1:
+                n = 0
+            passed, width_arg, b, off, address = self.make_array_buffer(rng, w, n, base_kind, fam, signed)
+            if width_arg is None and rng.random() < 0.5:
+                obj = atomics.arrayview(passed, atype, **kwargs)
+            else:
+                obj = atomics.arrayview(passed, atype, width=width_arg, **kwargs)
+            b.array = obj
+            cells = [Cell(w, int.from_bytes(b.snapshot[off + i * w:off + (i + 1) * w], sys.byteorder)) for i in range(n)]
+            b.regions = [(off + i * w, c) for i, c in enumerate(cells)]
+            at = ArrayTarget(obj, b, cells, w, fam, signed, sobj, b.readonly, f"arrayview({label}, {base_kind})",
+                             address)
+            assert obj.readonly is b.readonly and obj.released is False
+            if address is not None and n:
+                assert obj._address == address
+        elif kind == "attach":
+            typed = [f for f in self.files.values() if struct.unpack_from("=I", f.header, 28)[0] in KIND_ATYPE
+                     and os.path.exists(f.path())]
+            if not typed:
+                return
+            f = rng.choice(typed)
+            hw, hk = struct.unpack_from("=II", f.header, 24)
+            label, atype = KIND_ATYPE[hk]
+            cls = ARRAY_CLASS[label]
+            fam, signed, sobj, _, _ = atype_facts(atype, {})
+            obj = attach_array(f.name, *rng.choice([(), (hw,), (hw, atype), (None, atype)]))
+            b = Backing("segment")
+            b.file = f
+            cells = [f.cells[o] for o in range(0, f.size, hw)]
+            w, n = hw, len(cells)
+            at = ArrayTarget(obj, b, cells, w, fam, signed, sobj, False, f"attach_array({label})", offset=0)
+        else:  # uninit: made with cls.__new__ and never given memory
+            cls = rng.choice(ARRAY_CLASSES)
+            fam = array_family_of_class(cls)
+            w = rng.choice([4, 8] if fam == "float" else WIDTHS)
+            obj = cls.__new__(cls)
+            at = ArrayTarget(obj, Backing("uninit"), [], w, fam, False, False, False, f"uninit {cls.__name__}")
+            self.add_array(at)
+            return
+        assert type(obj) is cls, (type(obj), cls)
+        assert len(obj) == n and obj.width == w and obj.nbytes == n * w
+        self.add_array(at)
+
+    def nested_array_call(self, at):
+        """An operation on array `at` made from inside an argument conversion of a call on it."""
+        if at.n == 0 or at.readonly or at.backing.kind == "uninit":
+            method, args = "load_all", ()
+        elif at.family == "int":
+            method, args = "add_at", ([0, -1],)
+        elif at.family == "float":
+            method, args = "fetch_add", (0, 1.0)
+        else:
+            method, args = "xor_at", ([-1], bytes(range(1, at.width + 1)))
+        alive = at.alive
+        try:
+            out = getattr(at.obj, method)(*args)
+        except Exception as e:  # noqa: BLE001 - checked when the effects are replayed
+            out = Raised(e)
+        return at, method, args, alive, out
+
+    def replay_nested_array(self, payload, call_desc):
+        at, method, args, alive, out = payload
+        COUNTS["nested calls"] += 1
+        if not alive:
+            assert isinstance(out, Raised) and out.cls is ValueError and out.message == RELEASED, \
+                f"{call_desc}: nested {method} -> {out!r}"
+            return
+        assert not isinstance(out, Raised), f"{call_desc}: nested {method} on {at!r} -> {out!r}"
+        if method == "load_all":
+            assert len(out) == at.n and all(same(g, v) for g, v in zip(out, at.values())), \
+                f"{call_desc}: nested load_all -> {out!r}, model {at.values()!r}"
+        elif method == "add_at":
+            assert out is None
+            for i in (0, at.n - 1):
+                at.cells[i].u = (at.cells[i].u + 1) & mask_of(at.width)
+        elif method == "fetch_add":
+            t = at.element_target(0)
+            assert same(out, t.value()), f"{call_desc}: nested fetch_add -> {out!r}, model {t.value()!r}"
+            self.set_cell(t, float_arith("fetch_add", t.cell.u, float_to_bits(1.0, at.width), at.width))
+        else:
+            assert out is None
+            at.cells[-1].u ^= int.from_bytes(args[1], sys.byteorder)
+
+    def mark_released(self, b):
+        if not b.released:
+            b.released = True
+            COUNTS["releases"] += 1
+
+    def drop_array(self, i):
+        at = self.arrays.pop(i % len(self.arrays))
+        b = at.backing
+        del at
+        self.let_go(b)
+
+    @precondition(lambda self: self.arrays)
+    @rule(i=st.integers(0, 10**6))
+    def drop_an_array(self, i):
+        self.drop_array(i)
+
+    def check_array_now(self, at):
+        """The whole array against the model (and the bytes around it), after a call."""
+        if at.alive:
+            raw = at.obj.load_all(out=bytearray(at.nbytes))
+            if bytes(raw) != at.raw():
+                diff = [i for i in range(at.n) if raw[i * at.width:(i + 1) * at.width] != at.cells[i].raw()]
+                raise AssertionError(f"{at!r}: elements {diff[:8]} differ from the model")
+        self.check_backing(at.backing)
+
+    def array_bits(self, at):
+        raw = at.obj.load_all(out=bytearray(at.nbytes))
+        return [int.from_bytes(raw[i * at.width:(i + 1) * at.width], sys.byteorder) for i in range(at.n)]
+
+    @precondition(lambda self: self.arrays)
+    @rule(i=st.integers(0, 10**6), seed=st.integers(0, 2**32 - 1))
+    def array_call(self, i, seed):
+        self.random_array_call(self.arrays[i % len(self.arrays)], random.Random(seed))
+
+    @precondition(lambda self: self.arrays)
+    @rule(seed=st.integers(0, 2**32 - 1))
+    def array_burst(self, seed):
+        rng = random.Random(seed)
+        for _ in range(BURST):
+            if not self.arrays:
+                return
+            alive = [a for a in self.arrays if a.alive]
+            self.random_array_call(rng.choice(alive if alive and rng.random() < 0.85 else self.arrays), rng)
+
+    def random_array_call(self, at, rng):
+        r = rng.random()
+        if r < 0.45:
+            self.random_element_call(at, rng)
+        elif r < 0.88:
+            self.random_bulk_call(at, rng)
+        else:
+            self.array_misc(at, rng, rng.choice(ARRAY_MISC))
+        if at in self.arrays:
+            self.check_array_now(at)
+
+    def compose_call(self, names, required, draw, rng, hostility):
+        """Positional and keyword arguments for parameters `names` (the first `required`
+        needed), `draw(i)` giving a value for parameter i; with hostility, now and then one
+        too many, one missing, an unknown keyword or one given twice."""
+        r = rng.random() if hostility else 1.0
+        if r < 0.03:
+            n_pos = len(names) + 1
+        elif r < 0.06 and required:
+            n_pos = required - 1
+        else:
+            n_pos = rng.randint(required, len(names))
+        pos = [draw(i) if i < len(names) else rng.choice(ANY_POOL)() for i in range(n_pos)]
+        kw = {}
+        drop_required = hostility and rng.random() < 0.03
+        for i in range(n_pos, len(names)):
+            if (i < required and not drop_required) or rng.random() < 0.4:
+                kw[names[i]] = draw(i)
+        r = rng.random() if hostility else 1.0
+        if r < 0.02:
+            kw[rng.choice(["orderr", "x", "value2", "idx", "index", "indices", "values"])] = rng.choice(ANY_POOL)()
+        elif r < 0.03 and pos:
+            kw[names[0]] = pos[0]
+        return pos, kw
+
+    def draw_from(self, pools, rng, hostility):
+        valid, hostile = pools
+        return rng.choice(hostile if rng.random() < hostility else valid)()
+
+    def random_element_call(self, at, rng, form="method"):
+        """A per-element operation on the array (`a.fetch_add(i, v)`, ..., `a[i]`, `a[i] = v`)."""
+        fam = at.family
+        hostility = 0.0 if rng.random() < 0.5 else rng.choice([0.15, 0.3, 0.6])
+        idx = self.draw_from(element_index_pool(self, at, rng), rng, hostility)
+        et = at.element_target(conv_element_index(idx, at.n)[0])  # for drawing the other arguments
+        if form != "method":
+            method = "load" if form == "getitem" else "store"
+            value = self.draw_arg(et, "desired", rng, hostility) if form == "setitem" else None
+            self.perform_element(at, method, [idx] if form == "getitem" else [idx, value], {}, None, form)
+            return
+        own = sorted(FAMILY_METHODS[fam])
+        method = rng.choice(own if own and rng.random() < 0.9 else METHOD_NAMES)
+        names = list(METHODS[method][0])
+        if fam == "bytes" and METHODS[method][3] == "cmpxchg":
+            names[2:] = ["succ", "fail"]
+        params = ["order" if name in ("succ", "fail") else name for name in names]
+        arr_names = ["index"] + ["bit" if name == "index" else name for name in names]
+        drawn = {}
+
+        def draw(k):
+            if k not in drawn:
+                drawn[k] = idx if k == 0 else self.draw_arg(et, params[k - 1], rng, hostility)
+            return drawn[k]
+
+        pos, kw = self.compose_call(arr_names, METHODS[method][1] + 1, draw, rng, hostility)
+        cls = None
+        if hostility and rng.random() < 0.05:
+            cls = rng.choice(ARRAY_CLASSES + [abase.AtomicInt, abase.AtomicBytes, abase.AtomicFloat])
+        self.perform_element(at, method, pos, kw, cls, form)
+
+    def perform_element(self, at, method, pos, kw, cls, form):
+        COUNTS["calls"] += 1
+        COUNTS["method calls"] += 1
+        COUNTS["array calls"] += 1
+        COUNTS["array method calls"] += 1
+        fam = at.family
+        names = list(METHODS[method][0])
+        if fam == "bytes" and METHODS[method][3] == "cmpxchg":
+            names[2:] = ["succ", "fail"]
+        arr_names = ["index"] + ["bit" if name == "index" else name for name in names]
+        p, bp = Prediction(), None
+        et = at.element_target(None)
+        if cls is not None:
+            call_fam = array_family_of_class(cls) if cls in ARRAY_CLASSES else family_of_class(cls)
+        else:
+            call_fam = fam
+        if method not in FAMILY_METHODS[call_fam]:
+            p.only(AttributeError, "no such method")
+        elif cls is not None and not isinstance(at.obj, defining_class(cls, method)):
+            p.only(TypeError, "descriptor of another class")
+        else:
+            bound = bind_args(arr_names, METHODS[method][1] + 1, pos, kw)
+            if bound is None:
+                p.only(TypeError, "binding")
+            elif at.backing.kind == "uninit":
+                p.only(ValueError, "released")
+            else:
+                i, idx_err = conv_element_index(bound["index"], at.n)
+                et = at.element_target(i)
+                if idx_err is not None:
+                    p.add(idx_err, "'index'")
+                rest = {("index" if k == "bit" else k): v for k, v in bound.items() if k != "index"}
+                pred, bp = self.predict(et, method, [], rest, None, fam=fam)
+                for exc, why in pred.errors.items():
+                    p.errors.setdefault(exc, set()).update(why)
+
+        if form == "getitem":
+            def invoke():
+                return at.obj[pos[0]]
+        elif form == "setitem":
+            def invoke():
+                at.obj[pos[0]] = pos[1]
+        elif cls is None:
+            def invoke():
+                return getattr(at.obj, method)(*pos, **kw)
+        else:
+            def invoke():
+                return getattr(cls, method)(at.obj, *pos, **kw)
+
+        def set_timeout(s):
+            k = arr_names.index("timeout")
+            if k < len(pos):
+                pos[k] = s
+            else:
+                kw["timeout"] = s
+
+        def describe():
+            if form == "getitem":
+                return f"{at!r}[{short(pos[0])}]"
+            if form == "setitem":
+                return f"{at!r}[{short(pos[0])}] = {short(pos[1])}"
+            return (f"{at!r}.{method}({', '.join(map(short, pos))}{', ' if pos and kw else ''}"
+                    f"{', '.join(f'{k}={short(v)}' for k, v in kw.items())})" + (f" via {cls.__name__}" if cls else ""))
+
+        self.execute(et, method, p, bp, invoke, describe, list(pos) + list(kw.values()), set_timeout)
+
+    def random_bulk_call(self, at, rng):
+        own = sorted(BULK_FAMILY[at.family])
+        method = rng.choice(own if own and rng.random() < 0.93 else BULK_NAMES)
+        names, required = BULK[method]
+        hostility = 0.0 if rng.random() < 0.5 else rng.choice([0.15, 0.3, 0.6])
+        cleanup = []
+        count = [at.n if method == "store_all" else None]
+        drawn = {}
+
+        def draw(k):
+            if k in drawn:
+                return drawn[k]
+            name = names[k]
+            own = at.backing.passed if at.backing.kind == "view" and not at.backing.passed_released else None
+            if rng.random() < hostility * 0.1:
+                v = rng.choice(ANY_POOL)()
+            elif own is not None and name in ("indices", "values") and rng.random() < 0.03:
+                v = own  # the array's own memory (read before anything is written)
+            elif name == "indices":
+                v, count[0] = self.draw_from(indices_pool(self, at, rng), rng, hostility)
+            elif name == "values":
+                v = self.draw_from(values_pool(self, at, rng, count[0]), rng, hostility)
+            elif name == "order":
+                v = self.draw_from(order_pool(rng), rng, hostility)
+            else:
+                v = self.draw_out(at, rng, hostility, cleanup)
+            drawn[k] = v
+            return v
+
+        if "indices" in names:
+            draw(0)  # first, so that the values can match their number
+        pos, kw = self.compose_call(list(names), required, draw, rng, hostility)
+        cls = None
+        if hostility and rng.random() < 0.05:
+            cls = rng.choice(ARRAY_CLASSES + [abase.AtomicInt])
+        try:
+            self.perform_bulk(at, method, pos, kw, cls)
+        finally:
+            for mv in cleanup:
+                mv.release()
+
+    def draw_out(self, at, rng, hostility, cleanup):
+        """An `out` for load_all: None, fresh writable buffers, and hostile ones (wrong size,
+        read-only, released, strided, not a buffer, overlapping the array, or next to it in
+        the same buffer)."""
+        nb, b = at.nbytes, at.backing
+        window = None
+        if b.kind == "view" and b.base is not None and nb and not getattr(b.base, "closed", False):
+            base = b.base.view(np.uint8) if np is not None and isinstance(b.base, np.ndarray) else b.base
+            blen = len(base)
+            off = at.address - b.base_address
+
+            def window(start):
+                if isinstance(base, (bytearray, mmap.mmap)):
+                    mv = memoryview(base)[start:start + nb]
+                    cleanup.append(mv)
+                    return mv
+                return base[start:start + nb]
+        if rng.random() >= hostility:
+            choices = [lambda: None, lambda: None, lambda: bytearray(nb), lambda: array.array("B", bytes(nb)),
+                       lambda: memoryview(bytearray(nb))]
+            if nb:
+                choices.append(lambda: mmap.mmap(-1, nb))
+            if np is not None:
+                choices.append(lambda: np.empty(nb, dtype=np.uint8))
+                code = array_type_code(at)
+                if code is not None:
+                    choices.append(lambda: np.empty(at.n, dtype=np.dtype(code)))
+            if window is not None:
+                adjacent = [s for s in (off - nb, off + nb) if 0 <= s and s + nb <= blen]
+                if adjacent:
+                    choices.append(lambda: window(rng.choice(adjacent)))
+            return rng.choice(choices)()
+        choices = [lambda: ReleasingExporter(self, at, bytearray(nb)), lambda: ReleasingExporter(self, at, bytes(nb)),
+                   lambda: bytearray(nb + 1), lambda: bytearray(nb + at.width), lambda: bytearray(max(nb - 1, 0)),
+                   lambda: bytes(nb), lambda: memoryview(bytearray(nb)).toreadonly(), lambda: released_memoryview(nb),
+                   lambda: [0] * at.n, lambda: 5, lambda: "x", lambda: object()]
+        if nb > 1:
+            choices.append(lambda: memoryview(bytearray(2 * nb))[::2])
+        if np is not None:
+            def readonly_np():
+                a = np.zeros(nb, dtype=np.uint8)
+                a.flags.writeable = False
+                return a
+            choices.append(readonly_np)
+        if window is not None:
+            overlapping = [s for s in range(max(0, off - nb + 1), min(blen - nb, off + nb - 1) + 1)]
+            if overlapping:
+                choices += [lambda: window(off) if off + nb <= blen else window(rng.choice(overlapping)),
+                            lambda: window(rng.choice(overlapping))]
+        return rng.choice(choices)()
+
+    def predict_bulk(self, at, method, pos, kw, cls):
+        p = Prediction()
+        call_fam = array_family_of_class(type(at.obj) if cls is None else cls)
+        if method not in BULK_FAMILY[call_fam]:
+            return p.only(AttributeError, "no such method"), None
+        if cls is not None and not isinstance(at.obj, defining_class(cls, method)):
+            return p.only(TypeError, "descriptor of another class"), None
+        names, required = BULK[method]
+        bound = bind_args(names, required, pos, kw)
+        if bound is None:
+            return p.only(TypeError, "binding"), None
+        no_values = BULK_FAMILY["bytes"] - {"load_all", "store_all", "store_at"}
+        if at.family == "bytes" and method in no_values and bound.get("values") is None:
+            p.add(TypeError, "'values' missing")  # bytes have no default value
+        if at.backing.kind == "uninit":
+            p.add(ValueError, "released")
+            return p, None
+        if at.backing.released:
+            p.add(ValueError, "released")
+        if method != "load_all" and at.readonly:
+            p.add(UnsupportedOperationException, "read-only")
+        order, err = conv_order(bound.get("order"))
+        if err is not None:
+            p.add(err, "'order'")
+        elif order not in BULK_ORDERS.get(method, ALL_ORDERS):
+            p.add(MemoryOrderError, f"'order' {order.name}")
+        plan = {"method": method, "out": bound.get("out"), "out_address": None}
+        if method == "load_all":
+            if plan["out"] is not None:
+                err, plan["out_address"] = out_check(plan["out"], at)
+                if err is not None:
+                    p.add(err, "'out'")
+            return p, plan
+        if method == "store_all":
+            idx = list(range(at.n))
+        else:
+            idx, errs = conv_indices(bound["indices"], at.n)
+            for e in errs:
+                p.add(e, "'indices'")
+        values = bound.get("values")
+        if values is None and method not in ("store_at", "store_all"):
+            if at.family == "bytes":
+                p.add(TypeError, "'values' missing")
+                conv = None
+            else:  # 1 by default
+                conv = ("same", 1 if at.family == "int" else float_to_bits(1.0, at.width))
+        else:
+            conv, errs = conv_bulk_values(values, at.family, at.width, at.signed)
+            for e in errs:
+                p.add(e, "'values'")
+        if conv is not None and conv[0] == "each" and idx is not None and len(conv[1]) != len(idx):
+            p.add(ValueError, "number of values")
+        plan["indices"], plan["values"] = idx, conv
+        return p, plan
+
+    def perform_bulk(self, at, method, pos, kw, cls):
+        COUNTS["calls"] += 1
+        COUNTS["method calls"] += 1
+        COUNTS["array calls"] += 1
+        COUNTS["array method calls"] += 1
+        COUNTS["array bulk calls"] += 1
+        pred, plan = self.predict_bulk(at, method, pos, kw, cls)
+        out = plan["out"] if plan else None
+        args = list(pos) + list(kw.values())
+        own = at.backing.passed if at.backing.kind == "view" else None
+        mutable = [(x, bytes(x)) for x in args if x is not out and x is not own and (
+            isinstance(x, (bytearray, array.array)) or (np is not None and isinstance(x, np.ndarray)))]
+        out_before = None
+        if out is not None:
+            try:
+                with memoryview(readable(out)) as mv:
+                    out_before = mv.tobytes()
+            except (TypeError, ValueError):
+                pass
+        desc = (f"{at!r}.{method}({', '.join(map(short, pos))}{', ' if pos and kw else ''}"
+                f"{', '.join(f'{k}={short(v)}' for k, v in kw.items())})" + (f" via {cls.__name__}" if cls else ""))
+        EFFECTS.clear()
+        try:
+            fn = getattr(at.obj, method) if cls is None else getattr(cls, method)
+            result = fn(*pos, **kw) if cls is None else fn(at.obj, *pos, **kw)
+            error = None
+        except Exception as e:  # noqa: BLE001 - judged below
+            result, error = None, e
+        effects = list(EFFECTS)
+        EFFECTS.clear()
+        GENERATORS.clear()
+        released_now = False
+        for kind, payload in effects:
+            if kind == "release":
+                released_now = released_now or payload is at.backing
+            else:
+                self.replay_nested(payload, desc)
+        if released_now:
+            COUNTS["array released mid-call"] += 1
+        for x, snap in mutable:
+            assert bytes(x) == snap, f"{desc}: an argument object was modified"
+        if error is not None:
+            name = type(error).__name__
+            RAISED[name] += 1
+            COUNTS["raised"] += 1
+            allowed = dict(pred.errors)
+            if released_now:
+                allowed.setdefault(ValueError, set()).add("released")
+            assert allowed, f"{desc} raised {name}: {error}, but the model says it succeeds"
+            assert isinstance(error, tuple(allowed)), (
+                f"{desc} raised {name}: {error}; expected one of "
+                f"{ {k.__name__: sorted(v) for k, v in allowed.items()} }")
+            if type(error) is ValueError and allowed.get(ValueError) == {"released"}:
+                assert str(error) == RELEASED, f"{desc}: {error}"
+            if out_before is not None:
+                with memoryview(readable(out)) as mv:
+                    assert mv.tobytes() == out_before, f"{desc}: a refused load_all wrote into out"
+            del error
+            return
+        assert not pred.errors, (
+            f"{desc} returned {short(result)}, but should raise one of "
+            f"{ {k.__name__: sorted(v) for k, v in pred.errors.items()} }")
+        assert not released_now, f"{desc} succeeded on memory released during the call"
+        COUNTS["succeeded"] += 1
+        self.check_bulk(at, plan, result, desc)
+
+    def check_bulk(self, at, plan, result, desc):
+        method, w = plan["method"], at.width
+        if method == "load_all":
+            if plan["out"] is None:
+                code = array_type_code(at)
+                if code is None:
+                    assert type(result) is list, f"{desc} returned {type(result).__name__}"
+                else:
+                    assert type(result) is array.array and result.typecode == code, f"{desc} returned {result!r}"
+                value_type = {"bytes": bytes, "float": float}.get(at.family, int)
+                want = at.values()
+                assert len(result) == len(want) and all(type(g) is value_type and same(g, v)
+                                                        for g, v in zip(result, want)), \
+                    f"{desc} returned {short(result)}, model {short(want)}"
+            else:
+                assert result is plan["out"], f"{desc} returned {short(result)}, not out"
+                with memoryview(readable(result)) as mv:
+                    assert mv.tobytes() == at.raw(), f"{desc}: out holds {short(mv.tobytes())}, model {short(at.raw())}"
+                b, address = at.backing, plan["out_address"]
+                if b.kind == "view" and b.base_address is not None and address is not None \
+                        and 0 <= address - b.base_address < len(b.snapshot):
+                    start = address - b.base_address  # `out` is in the same buffer, next to the array
+                    snapshot = bytearray(b.snapshot)
+                    snapshot[start:start + at.nbytes] = at.raw()
+                    b.snapshot = bytes(snapshot)
+                    COUNTS["load_all next to the array"] += 1
+            return
+        assert result is None, f"{desc} returned {short(result)}"
+        kind, values = plan["values"]
+        idx = plan["indices"]
+        xs = [values] * len(idx) if kind == "same" else values
+        if at.family == "float" and method in FLOAT_AT:
+            op = FLOAT_AT[method]
+            actual = self.array_bits(at)
+            per = {}
+            for i, x in zip(idx, xs):
+                per.setdefault(i, []).append(x)
+            for i, operands in per.items():
+                start = at.cells[i].u
+                states = float_outcomes(op, start, operands, w, False)
+                if not float_matches(actual[i], states, w) and len(operands) <= 10:
+                    states = float_outcomes(op, start, operands, w, True)  # the order is unspecified
+                    COUNTS["float bulk results in another order"] += 1
+                assert float_matches(actual[i], states, w), (
+                    f"{desc}: element {i} holds {bits_to_float(actual[i], w)!r}, possible results "
+                    f"{sorted(s if s == ANY_NAN else bits_to_float(s, w) for s in states)}")
+                if len(states) > 1:
+                    COUNTS["open IEEE cases"] += 1
+                at.cells[i].u = actual[i]
+            return
+        for i, x in zip(idx, xs):
+            at.cells[i].u = bulk_apply(method, at.cells[i].u, x, w, at.signed)
+
+    def array_misc(self, at, rng, what):
+        """Everything else on an array: a[i], a[i] = v, del a[i], len, iteration, element(i),
+        the attributes, copy, pickle, re-initialisation, `with` and release()."""
+        if what in ("getitem", "setitem"):
+            self.random_element_call(at, rng, what)
+            return
+        COUNTS["calls"] += 1
+        COUNTS["array calls"] += 1
+        obj, b = at.obj, at.backing
+        uninit, dead = b.kind == "uninit", not at.alive
+        desc = f"{at!r} {what}"
+
+        def raises(exc, fn, message=None):
+            try:
+                fn()
+            except exc as e:
+                RAISED[type(e).__name__] += 1
+                COUNTS["raised"] += 1
+                if message is not None:
+                    assert str(e) == message, f"{desc}: {e}"
+                return
+            raise AssertionError(f"{desc}: did not raise {exc}")
+
+        if what == "delitem":
+            raises(TypeError, lambda: operator.delitem(obj, self.draw_from(element_index_pool(self, at, rng), rng, 0.5)))
+        elif what == "len":
+            if dead:
+                raises(ValueError, lambda: len(obj), RELEASED)
+            else:
+                assert len(obj) == at.n, desc
+        elif what == "iter":
+            if dead:
+                raises(ValueError, lambda: list(obj), RELEASED)
+            elif b.kind == "view" and at.n and rng.random() < 0.3:
+                # released in the middle of the iteration: the next element raises
+                k = rng.randrange(at.n)
+                it = iter(obj)
+                got = [next(it) for _ in range(k)]
+                assert all(same(g, v) for g, v in zip(got, at.values())), f"{desc}: {got!r}"
+                self.release_backing(b)
+                raises(ValueError, lambda: next(it), RELEASED)
+                del it
+                self.check_pin(b)
+            else:
+                got = list(obj)
+                assert len(got) == at.n and all(same(g, v) for g, v in zip(got, at.values())), f"{desc}: {got!r}"
+        elif what == "element":
+            self.element_call(at, rng)
+        elif what in ("width", "nbytes", "readonly", "ops_supported", "_address"):
+            if dead:
+                raises(ValueError, lambda: getattr(obj, what), RELEASED)
+            else:
+                got = getattr(obj, what)
+                if what == "width":
+                    assert got == at.width and type(got) is int, desc
+                elif what == "nbytes":
+                    assert got == at.nbytes and type(got) is int, desc
+                elif what == "readonly":
+                    assert got is at.readonly, desc
+                elif what == "_address":
+                    assert type(got) is int and (not at.n or got % at.width == 0), desc
+                    if at.address is not None and at.n:
+                        assert got == at.address, desc
+                else:
+                    if at.readonly:
+                        want = [OpType.LOAD] if at.family == "float" else [OpType.LOAD, OpType.BIT_TEST]
+                    else:
+                        want = {"int": INTEGRAL_OPS, "bytes": BYTES_OPS, "float": FLOAT_OPS}[at.family]
+                    assert got == want, f"{desc}: {got}"
+        elif what == "released":
+            if uninit:
+                raises(ValueError, lambda: obj.released, RELEASED)
+            else:
+                assert obj.released is b.released, desc
+        elif what == "signed":
+            if at.family != "int":
+                raises(AttributeError, lambda: obj.signed)
+            elif dead:
+                raises(ValueError, lambda: obj.signed, RELEASED)
+            else:
+                got = obj.signed
+                assert got is at.signed_obj or (got == at.signed_obj and type(got) is type(at.signed_obj)), desc
+        elif what == "shared":
+            if uninit:
+                raises(ValueError, lambda: obj.shared_name, RELEASED)
+            elif b.kind == "segment":
+                assert obj.shared_name == b.file.name and obj.shared_offset == at.offset, desc
+            else:
+                assert obj.shared_name is None and obj.shared_offset is None, desc
+        elif what == "repr":
+            name = type(obj).__name__
+            if uninit:
+                raises(ValueError, lambda: repr(obj), RELEASED)
+            elif dead:
+                assert repr(obj) == f"<released {name}>", desc
+            else:
+                want = f"{name}(len={at.n}, width={at.width}, readonly={at.readonly})"
+                assert repr(obj) == want, f"{desc}: {repr(obj)!r} != {want!r}"
+        elif what == "copy":
+            if uninit:
+                raises(ValueError, lambda: copy.copy(obj), RELEASED)
+            else:
+                c = copy.copy(obj)
+                assert type(c) is type(obj) and c is not obj, desc
+                if len(self.arrays) < MAX_ARRAYS:
+                    self.add_array(ArrayTarget(c, b, at.cells, at.width, at.family, at.signed, at.signed_obj,
+                                               at.readonly, at.label + " copy", at.address, at.offset))
+        elif what == "deepcopy":
+            raises(TypeError, lambda: copy.deepcopy(obj))
+        elif what == "pickle":
+            if uninit or dead:
+                raises(ValueError, lambda: pickle.dumps(obj), RELEASED)
+            elif b.kind != "segment":
+                raises(TypeError, lambda: pickle.dumps(obj))
+            else:
+                data = pickle.dumps(obj, rng.randint(2, pickle.HIGHEST_PROTOCOL))
+                f = b.file
+                if not os.path.exists(f.path()):
+                    raises(FileNotFoundError, lambda: pickle.loads(data))
+                else:
+                    c = pickle.loads(data)
+                    assert type(c) is type(obj) and c.shared_name == f.name and c.shared_offset == at.offset, desc
+                    assert len(c) == at.n and c.width == at.width, desc
+                    copy_b = Backing("segment")
+                    copy_b.file = f
+                    if len(self.arrays) < MAX_ARRAYS:
+                        self.add_array(ArrayTarget(c, copy_b, at.cells, at.width, at.family, at.signed, at.signed_obj,
+                                                   False, at.label + " unpickled", offset=at.offset))
+        elif what == "reinit":
+            w, fam = at.width, at.family
+            if uninit and rng.random() < 0.5:
+                # a never-initialised array can be given memory, once
+                n = rng.choice([0, 1, 3, 5])
+                obj._init_owned(n, w, False)
+                at.backing = Backing("owned")
+                self.backings.append(at.backing)
+                at.cells[:] = [Cell(w) for _ in range(n)]
+                at.signed, at.signed_obj = False, False
+                at.label += " initialised"
+                raises(ValueError, lambda: obj._init_owned(1, w, True))
+            elif uninit:
+                raises(TypeError, lambda: obj._init_owned("2", w, True))
+                raises(ValueError, lambda: obj._init_owned(-1, w, True))
+                raises(UnsupportedWidthException, lambda: obj._init_owned(2, 3, True))
+                raises(TypeError, lambda: obj._init_owned(2, "8", True))
+                raises(HostileError, lambda: obj._init_owned(2, w, RaisingBool()))
+                if fam == "float":
+                    raises(UnsupportedWidthException, lambda: obj._init_owned(2, 2, True))
+                raises(MemoryError, lambda: obj._init_owned(1 << 62, w, True))
+                buf = bytearray(8)
+                raises(UnsupportedWidthException, lambda: obj._init_view(buf, 3, True))
+                buf.append(0)  # a refused view pins nothing
+            else:
+                raises(ValueError, lambda: obj._init_owned(1, 8, True))
+                buf = bytearray(16)
+                raises(ValueError, lambda: obj._init_view(buf, 8, True))
+                buf.append(0)  # a refused view pins nothing
+                raises((ValueError, TypeError), lambda: obj.__init__(length=1, width=8))
+        elif what == "with":
+            if uninit:
+                assert obj.__enter__() is obj, desc
+                raises(ValueError, lambda: obj.__exit__(None, None, None), RELEASED)
+            else:
+                with obj as entered:
+                    assert entered is obj, desc
+                    if at.alive:
+                        assert len(obj) == at.n
+                if b.kind == "view":
+                    self.mark_released(b)
+                    self.check_pin(b)
+                assert obj.released is b.released, desc
+        else:  # release
+            if uninit:
+                raises(ValueError, obj.release, RELEASED)
+            else:
+                obj.release()
+                obj.release()  # idempotent
+                if b.kind == "view":
+                    self.mark_released(b)
+                    self.check_pin(b)
+                assert obj.released is b.released, desc
+                if at.alive and at.n:
+                    assert same(obj[0], at.values()[0]), desc  # arrays over their own memory: still there
+        self.check_backing(b)
+
+    def element_call(self, at, rng):
+        """a.element(i): the atomic at i, an object of its own over the same memory."""
+        hostility = 0.0 if rng.random() < 0.5 else 0.5
+        idx = self.draw_from(element_index_pool(self, at, rng), rng, hostility)
+        i, err = conv_element_index(idx, at.n)
+        allowed = set()
+        if at.backing.kind == "uninit" or not at.alive:
+            allowed.add(ValueError)
+        if err is not None:
+            allowed.add(err)
+        desc = f"{at!r}.element({short(idx)})"
+        EFFECTS.clear()
+        try:
+            e = at.obj.element(idx)
+            error = None
+        except Exception as exc:  # noqa: BLE001 - judged below
+            e, error = None, exc
+        effects = list(EFFECTS)
+        EFFECTS.clear()
+        released_now = False
+        for kind, payload in effects:
+            if kind == "release":
+                released_now = released_now or payload is at.backing
+            else:
+                self.replay_nested(payload, desc)
+        if released_now:
+            COUNTS["array released mid-call"] += 1
+        if error is not None:
+            RAISED[type(error).__name__] += 1
+            COUNTS["raised"] += 1
+            if released_now:
+                allowed.add(ValueError)
+            assert allowed and isinstance(error, tuple(allowed)), f"{desc} raised {error!r}; expected {allowed}"
+            del error
+            return
+        assert not allowed, f"{desc} returned {e!r}; expected {allowed}"
+        COUNTS["succeeded"] += 1
+        COUNTS["element objects"] += 1
+        assert type(e) is ELEMENT_CLASS[type(at.obj)], f"{desc}: {type(e)}"
+        cell = at.cells[i]
+        if released_now:
+            # the memory went during the call: the element is released with the array
+            try:
+                e.load()
+            except ValueError as exc:
+                assert str(exc) == RELEASED, desc
+            else:
+                raise AssertionError(f"{desc}: the element of memory released during the call loads")
+        else:
+            assert same(e.load(), decode(cell.u, at.width, at.family, at.signed)), desc
+            assert e.width == at.width and e.readonly is at.readonly, desc
+        if at.backing.kind == "segment":
+            assert e.shared_name == at.backing.file.name and e.shared_offset == at.offset + i * at.width, desc
+        if len(self.targets) < MAX_TARGETS:
+            t = Target(e, at.backing, cell, at.width, at.family, at.signed, at.signed_obj, at.readonly,
+                       at.family == "int", f"{at.label}.element({i})")
+            if at.address is not None:
+                t.address = at.address + i * at.width
+            self.add(t)
+
+    @rule(seed=st.integers(0, 2**32 - 1))
+    def hostile_array(self, seed):
+        """atomics.array, arrayview, SharedSegment.array and attach_array with hostile
+        lengths, widths, atypes, keywords, buffers, offsets and names: the documented error,
+        nothing pinned, no segment left behind."""
+        rng = random.Random(seed)
+        COUNTS["calls"] += 1
+        COUNTS["array calls"] += 1
+        what = rng.choice(["array", "array", "arrayview", "arrayview", "segment", "attach"])
+        names = shm_names()
+        junk = [("ANY", atomics.ANY, {"is_integral": 1, "is_signed": 1}), ("junk", int, {}), ("junk", "INT", {}),
+                ("INTEGRAL", atomics.INTEGRAL, {}), ("INT", atomics.INT, {"is_signed": True}),
+                ("INTEGRAL", atomics.INTEGRAL, {"is_signed": 1, "bogus": 2}), ("junk", None, {}),
+                ("INTEGRAL", atomics.INTEGRAL, {"is_signed": RaisingBool()})]
+        label, atype, kwargs = rng.choice(ARRAY_ATYPES + ARRAY_ATYPES + junk)
+        p = Prediction()
+        known = any(atype is a for a in (atomics.INT, atomics.UINT, atomics.BYTES, atomics.FLOAT, atomics.INTEGRAL))
+        allowed_kw = {"is_signed"} if atype is atomics.INTEGRAL else set()
+        if set(kwargs) - allowed_kw or not known or (atype is atomics.INTEGRAL and "is_signed" not in kwargs):
+            p.only(TypeError, "atype")
+        elif isinstance(kwargs.get("is_signed"), RaisingBool):
+            p.add(HostileError, "is_signed")  # its truth value raises
+        fam = "float" if atype is atomics.FLOAT else None
+
+        def width_and_length(width, length=RaisingBool, huge=(MemoryError,)):
+            """Adds the errors of a width and a length (if given); the width, or None.
+            A length whose bytes cannot be had raises one of `huge`."""
+            v, err = conv_width(width)
+            if err is not None:
+                p.add(err, "width")
+            elif not width_exists(v, False, fam):
+                p.add(UnsupportedWidthException, "width")
+                v = None
+            if length is not RaisingBool:
+                if not isinstance(length, int):
+                    p.add(TypeError, "length")
+                elif length < 0:
+                    p.add(ValueError, "length")
+                elif v and length * v >= 1 << 40:
+                    for exc in huge:
+                        p.add(exc, "too large")
+            return v
+
+        def judge(make, desc):
+            try:
+                obj = make()
+            except Exception as e:  # noqa: BLE001
+                RAISED[type(e).__name__] += 1
+                COUNTS["raised"] += 1
+                assert p.errors and isinstance(e, tuple(p.errors)), f"{desc} raised {e!r}; expected {p.errors}"
+                return None
+            assert not p.errors, f"{desc} worked; expected {p.errors}"
+            COUNTS["succeeded"] += 1
+            return obj
+
+        if what == "array":
+            length = rng.choice([0, 1, 3, 12, True, -1, 1 << 59, 1 << 62, 1 << 64, 1 << 200, 2.0, "2", None]
+                                + ([np.int64(2)] if np is not None else []))
+            width = rng.choice([1, 2, 4, 8, 16, 4, 8, 0, 3, -1, 32, 1 << 64, "8", 8.0, None, True])
+            shared = rng.random() < 0.3
+            if not p.exclusive:
+                v = width_and_length(width, length, huge=(MemoryError, OSError) if shared else (MemoryError,))
+                if shared and v and isinstance(length, int) and length == 0:
+                    p.add(ValueError, "no atomics")
+            desc = f"array({short(length)}, {short(width)}, {label}, shared={shared}, {kwargs})"
+            obj = judge(lambda: atomics.array(length, width, atype, shared=shared, **kwargs), desc)
+            if obj is not None:
+                assert type(obj) is ARRAY_CLASS[label] and len(obj) == int(length) and obj.width == int(width), desc
+                assert obj.load_all(out=bytearray(obj.nbytes)) == bytearray(obj.nbytes), f"{desc}: not zeroed"
+                if shared:
+                    name = obj.shared_name
+                    assert NAME_PATTERN.match(name), name
+                    path = os.path.join(SHM, name.lstrip("/"))
+                    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+                    del obj
+                    if os.path.exists(path):
+                        COUNTS["gc needed"] += 1
+                        gc.collect()
+                    assert not os.path.exists(path), f"{desc}: the name outlived the array"
+        elif what == "arrayview":
+            w = rng.choice([1, 2, 4, 8, 16])
+            kind = rng.choice(["misaligned", "size", "strided", "fortran", "released", "nonbuffer", "readonly", "2d",
+                               "typed", "ok", "ok", "empty"])
+            base = bytearray(rng.randbytes(160))
+            a = address_of(base)
+            off = rng.choice([o for o in range(0, 64) if (a + o) % 16 == 0])
+            k = rng.randint(1, 4)
+            readonly, contiguous, size, address, itemsize, released = False, True, k * w, a + off, 1, False
+            buf = memoryview(base)[off:off + k * w]
+            if kind == "misaligned":
+                off += rng.randint(1, 15)
+                buf.release()
+                buf, address = memoryview(base)[off:off + k * w], a + off
+            elif kind == "size" and w > 1:
+                size = k * w + rng.randint(1, w - 1)
+                buf.release()
+                buf = memoryview(base)[off:off + size]
+            elif kind == "strided":
+                buf.release()
+                buf = memoryview(base)[off:off + 2 * k * w:2]
+                contiguous = k * w == 1
+            elif kind == "fortran" and np is not None:
+                buf.release()
+                buf = np.zeros((4, 4), dtype=np.uint8, order="F")
+                contiguous, size, address = False, 16, buf.ctypes.data
+            elif kind == "released":
+                buf.release()
+                released = True
+            elif kind == "nonbuffer":
+                buf.release()
+                buf = rng.choice(["abcd", None, 5, [1, 2], object(), 2.5, RaisingIndex()])
+            elif kind == "readonly":
+                buf.release()
+                buf = memoryview(base).toreadonly()[off:off + k * w]
+                readonly = True
+            elif kind == "2d" and np is not None:
+                buf.release()
+                buf = np.zeros((2, k * w), dtype=np.uint8)
+                size, address = 2 * k * w, buf.ctypes.data
+            elif kind == "typed" and np is not None:
+                buf.release()
+                dtype = rng.choice([np.int64, np.int32, np.uint16, np.float32, np.float64, np.int8])
+                buf = np.zeros(k, dtype=dtype)
+                size, address, itemsize = buf.nbytes, buf.ctypes.data, buf.itemsize
+            elif kind == "empty":
+                buf.release()
+                buf, size = memoryview(base)[off:off], 0
+            width = rng.choice([w, w, w, None, 0, 3, -1, "8", 8.0, 1 << 64])
+            if not p.exclusive:
+                is_buffer = not isinstance(buf, (str, list, int, float, type(None), Hostile)) and type(buf) is not object
+                effective = width
+                if width is None:  # the buffer's item size
+                    if released:
+                        p.add(ValueError, "released")
+                    elif not is_buffer:
+                        p.add(TypeError, "not a buffer")
+                    else:
+                        effective = itemsize
+                if effective is not None:
+                    v = width_and_length(effective)
+                    if released:
+                        p.add(ValueError, "released")
+                    elif not is_buffer:
+                        p.add(TypeError, "not a buffer")
+                    elif not contiguous:
+                        p.add(TypeError, "not C-contiguous")
+                    elif v:
+                        if readonly and not width_exists(v, True, fam if fam == "float" else None):
+                            p.add(UnsupportedWidthException, "read-only width")
+                        elif size % v:
+                            p.add(ValueError, "not a whole number of atomics")
+                        elif size and address % v:
+                            p.add(AlignmentError, "alignment")
+            desc = f"arrayview({kind} of {size} bytes, {label}, width={short(width)}, {kwargs})"
+            if width is None:
+                make = lambda: atomics.arrayview(buf, atype, **kwargs)  # noqa: E731
+            else:
+                make = lambda: atomics.arrayview(buf, atype, width=width, **kwargs)  # noqa: E731
+            obj = judge(make, desc)
+            if obj is not None:
+                assert len(obj) == size // obj.width and obj.readonly is readonly, desc
+                obj.release()
+            del obj
+            if isinstance(buf, memoryview):
+                buf.release()
+            base.append(0)  # nothing is left pinned
+            COUNTS["pin checks"] += 1
+        elif what == "segment":
+            live = [x for x in self.targets + self.arrays if x.backing.kind == "segment" and x.backing.seg is not None]
+            if not live:
+                return
+            b = rng.choice(live).backing
+            seg, f = b.seg, b.file
+            offset = rng.choice([0, 8, 16, 64, 4, f.size, f.size - 8, -8, 1 << 64, 2.0, None]
+                                + ([np.int64(8)] if np is not None else []))
+            length = rng.choice([0, 1, 2, 4, -1, 1 << 62, 1 << 200, 1.0, None])
+            width = rng.choice([1, 2, 4, 8, 16, 3, 0, "8"])
+            if not p.exclusive:
+                o, err = conv_usize(offset)
+                if err is not None:
+                    p.add(err, "offset")
+                v = width_and_length(width, length, huge=(MemoryError, ValueError))  # too large, or does not fit
+                if b.released:
+                    p.add(ValueError, "closed")
+                if o is not None and v and isinstance(length, int) and length >= 0:
+                    if o + length * v > f.size:
+                        p.add(ValueError, "does not fit")
+                    elif length and o % v:
+                        p.add(AlignmentError, "alignment")
+            desc = f"seg.array({short(offset)}, {short(length)}, {short(width)}, {label}, {kwargs}) on {seg.name}"
+            obj = judge(lambda: seg.array(offset, length, width, atype, **kwargs), desc)
+            if obj is not None:
+                o, v, n = int(offset), int(width), int(length)
+                assert len(obj) == n and obj.shared_offset == o, desc
+                free = all(not (off < o + n * v and o < off + c.width) for off, c in f.cells.items())
+                if free and n and len(self.arrays) < MAX_ARRAYS:
+                    fam_, signed, sobj, _, _ = atype_facts(atype, kwargs)
+                    cells = [Cell(v) for _ in range(n)]
+                    for i, c in enumerate(cells):
+                        f.cells[o + i * v] = c
+                    self.add_array(ArrayTarget(obj, b, cells, v, fam_, signed, sobj, False, f"seg.array({label})@{o}",
+                                               offset=o))
+        else:  # attach_array
+            live = [f for f in self.files.values() if os.path.exists(f.path())]
+            name = rng.choice(["", "/", "\0", "/atomics_nosuchsegment", 5, None, b"/atomics_x", "/" + "a" * 300]
+                              + [f.name for f in live] * 4)
+            width = rng.choice([None, None, 1, 2, 4, 8, 16, 8.0, "8"])
+            atype_arg = rng.choice([None, None, atomics.INT, atomics.UINT, atomics.BYTES, atomics.FLOAT,
+                                    atomics.INTEGRAL, int])
+            p = Prediction()
+            f = self.files.get(name) if isinstance(name, str) else None
+            if f is None:
+                p.add(TypeError if not isinstance(name, str) else OSError, "name")
+                p.add(ValueError, "name")
+            else:
+                hw, hk = struct.unpack_from("=II", f.header, 24)
+                made = KIND_ATYPE.get(hk, (None, None))[1]
+                if made is None:
+                    p.add(TypeError, "a layout")
+                elif (width is not None and width != hw) or (atype_arg is not None and atype_arg is not made):
+                    p.add(ValueError, "width or type")
+            desc = f"attach_array({short(name)}, {short(width)}, {short(atype_arg)})"
+            obj = judge(lambda: attach_array(name, width, atype_arg), desc)
+            if obj is not None:
+                assert len(obj) == f.size // hw and obj.width == hw and obj.shared_name == name, desc
+                assert obj.load_all(out=bytearray(f.size)) == bytearray(f.map[64:]), f"{desc}: not the segment's data"
+        new = shm_names() - names
+        assert not new, f"{what} left segments behind: {new}"
+
     # -- checks ----------------------------------------------------------------------
 
     def check_backing(self, b):
@@ -2206,6 +4211,12 @@ class FuzzMachine(RuleBasedStateMachine):
                 COUNTS["model checks"] += 1
                 got = t.obj.load()
                 assert same(got, t.value()), f"{t!r}: load() = {got!r}, model {t.value()!r}"
+        for at in self.arrays:
+            if at.alive:
+                COUNTS["model checks"] += 1
+                got, want = at.obj.load_all(), at.values()
+                assert len(got) == len(want) and all(same(g, v) for g, v in zip(got, want)), \
+                    f"{at!r}: load_all() = {short(got)}, model {short(want)}"
         for b in self.backings:
             self.check_backing(b)
         for f in self.files.values():
@@ -2219,6 +4230,9 @@ class FuzzMachine(RuleBasedStateMachine):
             remove_kept()
 
     def check_teardown(self):
+        GENERATORS.clear()
+        while self.arrays:
+            self.drop_array(0)
         while self.targets:
             self.drop_target(0)
         for b in self.backings:
@@ -2267,12 +4281,20 @@ def report(request):
     figures = {
         "calls": COUNTS["calls"],
         "method calls": COUNTS["method calls"],
+        "array calls": COUNTS["array calls"],
+        "array method calls (per element and bulk)": COUNTS["array method calls"],
+        "array bulk calls": COUNTS["array bulk calls"],
         "succeeded (matched the model)": COUNTS["succeeded"],
         "raised (documented)": COUNTS["raised"],
         "raised by type": dict(RAISED.most_common()),
         "nested calls from hostile arguments": COUNTS["nested calls"],
         "memory released during a call": COUNTS["releases"],
         "targets made": COUNTS["targets"],
+        "array targets made": COUNTS["array targets"],
+        "element objects made by a.element(i)": COUNTS["element objects"],
+        "array memory released during a call": COUNTS["array released mid-call"],
+        "load_all into a buffer next to the array": COUNTS["load_all next to the array"],
+        "float bulk results reached in another order": COUNTS["float bulk results in another order"],
         "pin checks": COUNTS["pin checks"],
         "forged segments": COUNTS["forged segments"],
         "model checks": COUNTS["model checks"],
@@ -2283,7 +4305,7 @@ def report(request):
     }
     line = (f"fuzz: {figures['calls']} calls ({figures['method calls']} method calls: "
             f"{figures['succeeded (matched the model)']} matched the model, {figures['raised (documented)']} "
-            f"raised documented exceptions) in {elapsed:.1f} s")
+            f"raised documented exceptions; {figures['array calls']} calls on arrays) in {elapsed:.1f} s")
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     capture = request.config.pluginmanager.get_plugin("capturemanager")
     if reporter is not None and capture is not None:
