@@ -2039,6 +2039,74 @@ def test_cmpxchg_result_no_eq():
     assert len({a, b}) == 2
 
 
+def test_cmpxchg_result_pickles_and_copies_as_its_fields():
+    """1.0's CmpxchgResult was a plain class: pickle and copy kept both fields."""
+    r = CmpxchgResult(False, b"\x01\x02")
+    for other in (pickle.loads(pickle.dumps(r)), copy.copy(r), copy.deepcopy(r)):
+        assert type(other) is CmpxchgResult and other is not r
+        assert other.success is False and other.expected == b"\x01\x02"
+    a = atomics.atomic(8, INT)
+    res = a.cmpxchg_strong(1, 2)
+    back = pickle.loads(pickle.dumps(res))
+    assert (back.success, back.expected) == (False, 0)
+
+
+def test_cmpxchg_result_deleted_attributes_raise_attribute_error():
+    r = CmpxchgResult(True, 1)
+    del r.expected
+    with pytest.raises(AttributeError, match="expected"):
+        r.expected
+    with pytest.raises(AttributeError):
+        tuple(r)
+    with pytest.raises(AttributeError):
+        repr(r)
+    assert r  # success is still there
+    del r.success
+    with pytest.raises(AttributeError, match="success"):
+        bool(r)
+    r.success, r.expected = False, 2
+    assert tuple(r) == (False, 2)
+
+
+def test_cmpxchg_result_subclass_keeps_its_own_attributes_and_properties():
+    class Tagged(CmpxchgResult):
+        def __init__(self, success, expected, tag="t"):
+            self.tag = tag
+
+        def __new__(cls, success, expected, tag="t"):
+            return super().__new__(cls, success, expected)
+
+    r = Tagged(True, 5, tag="x")
+    assert (r.tag, r.success, r.expected, bool(r), tuple(r)) == ("x", True, 5, True, (True, 5))
+    assert repr(r) == "Tagged(success=True, expected=5)"
+
+    class Inverted(CmpxchgResult):
+        @property
+        def success(self):
+            return False
+
+    assert not Inverted(True, 1) and tuple(Inverted(True, 1)) == (False, 1)
+
+
+def test_cmpxchg_results_hold_and_release_their_references():
+    """Each result holds a reference to its `expected` until it is dropped (none leaks)."""
+    a = atomics.atomic(8, INT)
+    value = 2**41 + 12345
+    a.store(value)
+    expected = int(str(value))  # an object of its own, not a cached constant
+    before = sys.getrefcount(expected)
+    results = [a.cmpxchg_strong(expected, value) for _ in range(100)]
+    assert all(r.expected is expected for r in results)
+    assert sys.getrefcount(expected) == before + 100
+    del results
+    assert sys.getrefcount(expected) == before
+    failed = [CmpxchgResult(False, expected) for _ in range(10)]
+    assert sys.getrefcount(expected) == before + 10
+    for r in failed:
+        r.expected = None
+    assert sys.getrefcount(expected) == before
+
+
 def test_readme_cmpxchg_loop():
     a = atomics.atomic(width=4, atype=atomics.INT)
     a.store(3)

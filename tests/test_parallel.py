@@ -218,3 +218,28 @@ def test_atomics_constructed_in_parallel_are_independent(threads):
     threads(work, THREADS)
     for i, objs in enumerate(made):
         assert [a.load() for a in objs] == [i * 1000 + k for k in range(500)]
+
+
+def test_cmpxchg_result_attributes_written_and_read_in_parallel(threads):
+    """Two threads replace a result's attributes while two read them (whole, unpacked and as
+    a truth value): every read gives a value written, and no reference is lost or dropped
+    twice."""
+    r = atomics.CmpxchgResult(False, 0)
+    values = [object() for _ in range(8)]
+    before = [sys.getrefcount(v) for v in values]
+
+    def work(i):
+        for k in range(N):
+            if i < 2:
+                r.expected = values[(k + i) % len(values)]
+                r.success = bool(k & 1)
+            else:
+                expected = r.expected
+                assert expected == 0 or expected in values
+                success, expected = r
+                assert success in (True, False) and (expected == 0 or expected in values)
+                bool(r)
+
+    threads(work, THREADS)
+    r.expected = None
+    assert [sys.getrefcount(v) for v in values] == before

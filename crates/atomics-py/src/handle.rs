@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use atomics_core::{check_order, Arithmetic, Error, OpType, Region, WaitOutcome, Width};
 use pyo3::prelude::*;
 
-use crate::cmpxchg::CmpxchgResult;
+use crate::cmpxchg::new_result;
 use crate::convert::{self, bit_index, memory_order};
 use crate::errors::core_error;
 use crate::memory::{Backing, InUse, Memory};
@@ -264,16 +264,16 @@ impl<V: Values> Family<'_, V> {
 
     /// `cmpxchg_weak` / `cmpxchg_strong`; `names` are the order parameters' names.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn cmpxchg(
+    pub(crate) fn cmpxchg<'py>(
         &self,
-        py: Python<'_>,
+        py: Python<'py>,
         op: OpType,
-        expected: &Bound<'_, PyAny>,
-        desired: &Bound<'_, PyAny>,
-        success: Option<&Bound<'_, PyAny>>,
-        failure: Option<&Bound<'_, PyAny>>,
+        expected: &Bound<'py, PyAny>,
+        desired: &Bound<'py, PyAny>,
+        success: Option<&Bound<'py, PyAny>>,
+        failure: Option<&Bound<'py, PyAny>>,
         names: (&str, &str),
-    ) -> PyResult<CmpxchgResult> {
+    ) -> PyResult<Bound<'py, PyAny>> {
         let h = self;
         if V::CHECKS_BEFORE_CONVERSION {
             h.check_supported(py, op)?;
@@ -282,11 +282,9 @@ impl<V: Values> Family<'_, V> {
         let d = self.parse(desired, "desired", true)?;
         let (s, f) = (memory_order(success, names.0)?, memory_order(failure, names.1)?);
         let outcome = h.enter()?.compare_exchange(op, e, d, s, f);
-        Ok(match outcome.map_err(refused(py))? {
-            Ok(previous) => {
-                CmpxchgResult::new(true, V::expected_on_success(expected, previous, h.region.width(), h.signed)?)
-            }
-            Err(found) => CmpxchgResult::new(false, self.build(py, found)?),
-        })
+        match outcome.map_err(refused(py))? {
+            Ok(previous) => new_result(true, V::expected_on_success(expected, previous, h.region.width(), h.signed)?),
+            Err(found) => new_result(false, self.build(py, found)?),
+        }
     }
 }

@@ -34,7 +34,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<array::AtomicIntegralArrayBase>()?;
     m.add_class::<array::AtomicBytesArrayBase>()?;
     m.add_class::<array::AtomicFloatArrayBase>()?;
-    m.add_class::<cmpxchg::CmpxchgResult>()?;
+    cmpxchg::add_type(m)?;
     m.add_class::<alignment::Alignment>()?;
     m.add_class::<shared::SharedSegment>()?;
     m.add_function(wrap_pyfunction!(shared::unlink_created_segments, m)?)?;

@@ -297,8 +297,7 @@ fn cmpxchg<'py, V: Values>(
     a: &[Arg<'_, 'py>],
 ) -> PyResult<Bound<'py, PyAny>> {
     let names = (V::CMPXCHG_PARAMS[3], V::CMPXCHG_PARAMS[4]);
-    let result = f.cmpxchg(py, op, given(&a[0])?, given(&a[1])?, optional(&a[2]), optional(&a[3]), names)?;
-    Ok(Bound::new(py, result)?.into_any())
+    f.cmpxchg(py, op, given(&a[0])?, given(&a[1])?, optional(&a[2]), optional(&a[3]), names)
 }
 
 operation!(store, "store", DESIRED_ORDER, 1, |py, f, a, V| {
