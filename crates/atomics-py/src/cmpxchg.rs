@@ -13,11 +13,15 @@
 
 use std::ffi::{c_char, c_int, c_void, CStr};
 use std::mem::{offset_of, size_of};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::{null, null_mut};
 use std::sync::atomic::{AtomicPtr, Ordering};
 
+use pyo3::exceptions::PyMemoryError;
 use pyo3::ffi;
 use pyo3::prelude::*;
+
+use crate::errors::panic_error;
 
 /// The object's memory: the header, then the two attributes (strong references, or NULL once
 /// deleted).
@@ -136,7 +140,7 @@ pub(crate) fn new_result<'py>(success: bool, expected: Bound<'py, PyAny>) -> PyR
     unsafe {
         let object = ffi::PyObject_Malloc(size_of::<ResultObject>()).cast::<ResultObject>();
         if object.is_null() {
-            return Err(PyErr::fetch(py)); // MemoryError; PyErr::fetch makes one if none is set
+            return Err(PyMemoryError::new_err("no memory for a CmpxchgResult"));
         }
         ffi::PyObject_Init(object.cast(), tp);
         let flag = if success { ffi::Py_True() } else { ffi::Py_False() };
@@ -211,27 +215,26 @@ fn expected<'py>(object: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     object.getattr(pyo3::intern!(object.py(), "expected"))
 }
 
-/// Runs `body` on the borrowed `object`, turning an error into CPython's convention (the
-/// exception set, and `error` returned).
+/// Runs `body` on the borrowed `object` inside a real attach (so that references and errors
+/// dropped in it are released at once, not deferred), turning an error or a panic into
+/// CPython's convention: the exception set, and `error` returned.
 ///
 /// # Safety
-/// `object` is a valid object and the thread is attached.
+/// `object` is a valid object, borrowed for the call.
 unsafe fn with_object<T>(
     object: *mut ffi::PyObject,
     error: T,
     body: impl for<'py> FnOnce(&Bound<'py, PyAny>) -> PyResult<T>,
 ) -> T {
-    // SAFETY: guaranteed by the caller.
-    let py = unsafe { Python::assume_attached() };
-    // SAFETY: as above; the borrowed reference lives for the call.
-    let object = unsafe { Bound::from_borrowed_ptr(py, object) };
-    match body(&object) {
-        Ok(value) => value,
-        Err(e) => {
+    Python::attach(|py| {
+        // SAFETY: guaranteed by the caller.
+        let object = unsafe { Bound::from_borrowed_ptr(py, object) };
+        let result = catch_unwind(AssertUnwindSafe(|| body(&object))).unwrap_or_else(|panic| Err(panic_error(panic)));
+        result.unwrap_or_else(|e| {
             e.restore(py);
             error
-        }
-    }
+        })
+    })
 }
 
 /// `__bool__`: `success`, which must be a bool, as 1.0's `__bool__` returned it.

@@ -4,8 +4,11 @@
 //! The exception classes and enums are Python (`atomics/exc.py`, `atomics/_enums.py`); they
 //! are looked up once, on first use, after the package has finished importing.
 
+use std::any::Any;
+
 use atomics_core::{Error, MemoryOrder, OpType};
 use pyo3::exceptions::PyValueError;
+use pyo3::panic::PanicException;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
@@ -84,4 +87,15 @@ fn build(py: Python<'_>, error: Error) -> PyResult<PyErr> {
 /// `UnsupportedWidthException(width, readonly=False)` for widths the CPU cannot handle.
 pub(crate) fn unsupported_width(py: Python<'_>, width: usize) -> PyErr {
     core_error(py, Error::UnsupportedWidth { width, readonly: false })
+}
+
+/// A Rust panic caught at the border with C, as the `PanicException` raised in its place (a
+/// panic never unwinds into CPython).
+pub(crate) fn panic_error(panic: Box<dyn Any + Send>) -> PyErr {
+    let message = panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "panic in atomics".into());
+    PanicException::new_err(message)
 }

@@ -19,13 +19,13 @@ use std::sync::OnceLock;
 use atomics_core::OpType;
 use pyo3::exceptions::{PySystemError, PyTypeError};
 use pyo3::ffi;
-use pyo3::panic::PanicException;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 use pyo3::Borrowed;
 
 use crate::array::{AtomicArrayBase, AtomicBytesArrayBase, AtomicFloatArrayBase, AtomicIntegralArrayBase};
 use crate::atomic::{AtomicBase, AtomicBytesBase, AtomicFloatBase, AtomicIntegralBase};
+use crate::errors::panic_error;
 use crate::handle::{Family, RmwArgs};
 use crate::values::{Bytes, Floats, Ints, Values};
 
@@ -155,14 +155,7 @@ unsafe fn call(
     let error = match result {
         Ok(Ok(ptr)) => return ptr,
         Ok(Err(error)) => error,
-        Err(panic) => {
-            let message = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "panic in atomics".into());
-            PanicException::new_err(message)
-        }
+        Err(panic) => panic_error(panic),
     };
     Python::attach(|py| error.restore(py));
     std::ptr::null_mut()
