@@ -213,10 +213,11 @@ impl Segment {
         if u32_at(12) as usize != HEADER_SIZE {
             return bad("wrong header size");
         }
-        let data_size = u64::from_ne_bytes(bytes[16..24].try_into().expect("8 bytes")) as usize;
-        if HEADER_SIZE.checked_add(data_size) != Some(self.len) {
+        let data_size = u64::from_ne_bytes(bytes[16..24].try_into().expect("8 bytes"));
+        let fits = |d: &usize| HEADER_SIZE.checked_add(*d) == Some(self.len);
+        let Some(data_size) = usize::try_from(data_size).ok().filter(fits) else {
             return bad("its data size does not match its length");
-        }
+        };
         let Some(kind) = Kind::from_value(u32_at(28)) else { return bad("unknown kind") };
         Ok(Header { data_size, width: u32_at(24), kind })
     }
@@ -274,6 +275,48 @@ mod tests {
         let name = os::create_raw_for_test(10).unwrap();
         let refused = Segment::open(&name).unwrap_err();
         assert!(refused.to_string().contains("not an atomics segment"), "{refused}");
+        unlink(&name).unwrap();
+    }
+
+    /// An object of `len` bytes whose header says `data_size` (written through `/dev/shm`).
+    #[cfg(target_os = "linux")]
+    fn forged(len: u64, data_size: u64) -> String {
+        use std::io::Write;
+        let name = os::create_raw_for_test(len).unwrap();
+        let mut header = [0u8; HEADER_SIZE];
+        header[0..8].copy_from_slice(&MAGIC);
+        header[8..12].copy_from_slice(&VERSION.to_ne_bytes());
+        header[12..16].copy_from_slice(&(HEADER_SIZE as u32).to_ne_bytes());
+        header[16..24].copy_from_slice(&data_size.to_ne_bytes());
+        let mut file = std::fs::OpenOptions::new().write(true).open(format!("/dev/shm{name}")).unwrap();
+        file.write_all(&header).unwrap();
+        name
+    }
+
+    /// On 32-bit targets a data size of 2**32 + 8 must not be read as 8.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_data_size_beyond_the_address_space_is_refused() {
+        let name = forged(HEADER_SIZE as u64 + 8, (1 << 32) + 8);
+        match Segment::open(&name) {
+            Err(ShmError::Format(message)) => assert!(message.ends_with("its data size does not match its length")),
+            other => panic!("{other:?}"),
+        }
+        unlink(&name).unwrap();
+    }
+
+    /// A segment larger than the address space (sparse, so it costs no memory) is refused on
+    /// 32-bit targets, never mapped short; 64-bit ones open it whole.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_segment_larger_than_the_address_space_is_refused() {
+        let data_size = (1u64 << 32) + 8;
+        let name = forged(HEADER_SIZE as u64 + data_size, data_size);
+        match Segment::open(&name) {
+            Ok(segment) if usize::BITS == 64 => assert_eq!(segment.data_size() as u64, data_size),
+            Err(ShmError::Io(e)) if usize::BITS == 32 => assert_eq!(e.kind(), std::io::ErrorKind::OutOfMemory, "{e}"),
+            other => panic!("{other:?}"),
+        }
         unlink(&name).unwrap();
     }
 

@@ -73,7 +73,10 @@ pub(super) fn open_mapped(name: &str) -> Result<(NonNull<u8>, usize), ShmError> 
         FileType::Fifo => return Err(not_a_segment(name, "a FIFO")),
         _ => return Err(not_a_segment(name, "not a regular file")),
     }
-    let len = stat.st_size as usize;
+    let Ok(len) = usize::try_from(stat.st_size) else {
+        let why = format!("{name} of {} bytes does not fit in this process's address space", stat.st_size);
+        return Err(ShmError::Io(io::Error::new(io::ErrorKind::OutOfMemory, why)));
+    };
     if len < HEADER_SIZE {
         return Err(not_a_segment(name, "too small for a header"));
     }
