@@ -246,8 +246,7 @@ pub(crate) fn width(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
     if is_negative(int) {
         return Err(PyValueError::new_err("Negative width"));
     }
-    int.extract::<usize>()
-        .map_err(|_| PyOverflowError::new_err((int.clone().unbind(), "Value would overflow size_t")))
+    int.extract::<usize>().map_err(|_| PyOverflowError::new_err((int.clone().unbind(), "Value would overflow size_t")))
 }
 
 /// A `timeout` argument in seconds: None (no limit), or a non-negative number; infinity means
