@@ -41,7 +41,7 @@ import atomics
 from atomics import MemoryOrder as MO
 from atomics.shared import SharedSegment, attach_array
 
-from _cpu import CAS16, LOAD16
+from _cpu import CAS16, LOAD16, SIZE_MAX
 from test_model import ALL_ORDERS, LOAD_ORDERS, STORE_ORDERS, VALID_FAIL, WIDTHS, Model, call, order_args
 
 np = pytest.importorskip("numpy")
@@ -1173,7 +1173,8 @@ def test_lengths():
         atomics.array(2.0, 8, atomics.INT)
     with pytest.raises(TypeError):
         atomics.array("2", 8, atomics.INT)
-    for huge in (1 << 59, 1 << 62, 1 << 64):
+    # (the last two: the byte count passes SIZE_MAX, and the largest allocation, sys.maxsize)
+    for huge in (1 << 59, 1 << 62, 1 << 64, SIZE_MAX // 8 + 2, sys.maxsize // 8 + 1):
         with pytest.raises(MemoryError):
             atomics.array(huge, 8, atomics.INT)
     with pytest.raises(ValueError):
