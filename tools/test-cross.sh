@@ -7,12 +7,14 @@
 #   FEAT_LSE2: caspal, ldp/stp); each run checks that the expected path was taken;
 # - the whole Python suite on Debian's arm64 CPython 3.11 (tools/cross-sysroot.sh), with the
 #   extension cross-built by maturin, under `-cpu max`; spawned children (multiprocessing,
-#   subprocess) run under qemu through binfmt.
+#   subprocess) run under qemu through binfmt;
+# - the Python tests of width 16 again under `-cpu cortex-a53`: without FEAT_LSE2, read-only
+#   16-byte views must be refused, and the ldaxp/stlxp path serves every other operation.
 # i686 runs on the x86_64 kernel itself (no emulator: it runs 32-bit x86 programs natively):
 # - the core crate's tests (statically linked: the machine has no 32-bit loader of its own);
 # - the whole Python suite on Debian's i386 CPython 3.11 with Debian's numpy.
 #
-# Under emulation Python runs 10-30 times slower, so the property tests run fewer examples
+# Under emulation the suite runs about ten times slower, so the property tests run fewer examples
 # (ATOMICS_*_EXAMPLES below); every test still runs. Emulated timings are not speed figures.
 #
 # Usage: tools/test-cross.sh [pytest arguments]
@@ -30,7 +32,7 @@ export CARGO_TARGET_I686_UNKNOWN_LINUX_GNU_LINKER=i686-linux-gnu-gcc
 # Under emulation: fewer property-test examples and steps, fewer chaos workers (every test
 # still runs; the native runs keep the full counts)
 emulated=(ATOMICS_MODEL_EXAMPLES=5 ATOMICS_MODEL_STEPS=20 ATOMICS_ARRAY_EXAMPLES=3 ATOMICS_ARRAY_STEPS=15
-          ATOMICS_FUZZ_EXAMPLES=20 ATOMICS_FUZZ_STEPS=30 ATOMICS_FUZZ_BURST=20 ATOMICS_CHAOS_WORKERS=2)
+          ATOMICS_FUZZ_EXAMPLES=40 ATOMICS_FUZZ_STEPS=30 ATOMICS_FUZZ_BURST=20 ATOMICS_CHAOS_WORKERS=2)
 static_i686=(CARGO_TARGET_I686_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C target-feature=+crt-static"
              RUSTDOCFLAGS="-C target-feature=+crt-static")
 
@@ -72,14 +74,12 @@ core_i686() {
     env "${static_i686[@]}" cargo test -q -p atomics-core --profile dev-release --target i686-unknown-linux-gnu
 }
 
-# python_suite TARGET DEBIAN-ARCH PYPI-PLATFORM [pytest arguments]
-python_suite() {
+# python_build TARGET DEBIAN-ARCH PYPI-PLATFORM: the test requirements and the package with
+# its extension, cross-built, in .venv/cross-TARGET
+python_build() {
     local target=$1 arch=$2 platform=$3
-    shift 3
-    local sysroot venv python
+    local sysroot venv=$root/.venv/cross-$target
     sysroot=$(tools/cross-sysroot.sh "$arch")
-    python=$sysroot/usr/bin/python3.11
-    venv=$root/.venv/cross-$target
     mkdir -p "$venv"
 
     # Test requirements for the target, installed by this machine's pip; numpy from the
@@ -100,10 +100,18 @@ python_suite() {
         "$tools_venv/bin/maturin" build -q --profile dev-release --target "$target-unknown-linux-gnu" \
         -i python3.11 --compatibility linux --out "$venv/wheel" >&2
     "$tools_venv/bin/python" -m zipfile -e "$venv"/wheel/*.whl "$venv/pkg"
+}
 
+# python_run TARGET DEBIAN-ARCH QEMU-CPU [pytest arguments]: pytest on the target's CPython
+python_run() {
+    local target=$1 arch=$2 cpu=$3
+    shift 3
+    local sysroot python venv=$root/.venv/cross-$target
+    sysroot=$(tools/cross-sysroot.sh "$arch")
+    python=$sysroot/usr/bin/python3.11
     local run=(env PYTHONPATH="$venv/pkg:$venv/deps" CARGO_BUILD_TARGET="$target-unknown-linux-gnu")
     if [ "$target" = aarch64 ]; then
-        run+=(QEMU_LD_PREFIX="$sysroot" QEMU_CPU=max CC=aarch64-linux-gnu-gcc "${emulated[@]}")
+        run+=(QEMU_LD_PREFIX="$sysroot" QEMU_CPU="$cpu" CC=aarch64-linux-gnu-gcc "${emulated[@]}")
     else
         run+=("${static_i686[@]}" CC="i686-linux-gnu-gcc -static")
     fi
@@ -119,6 +127,16 @@ PY
     "${run[@]}" "$python" -m pytest -q -p no:cacheprovider "$@"
 }
 
+python_suite() {   # python_suite TARGET DEBIAN-ARCH PYPI-PLATFORM QEMU-CPU [pytest arguments]
+    python_build "$1" "$2" "$3"
+    python_run "$1" "$2" "${@:4}"
+}
+
+# The Python tests of width 16 (read-only views, every operation, arrays)
+sixteen_tests=(tests/test_views.py tests/test_readonly_mapping.py tests/test_api.py
+               tests/test_arrays.py::test_read_only_arrays_load_but_refuse_every_write
+               tests/test_arrays.py::test_width16_integers_in_bulk tests/test_arrays.py::test_threads_store_at_never_tear_width16)
+
 step "clippy for aarch64 and i686" lint
 for target in $targets; do
     case $target in
@@ -126,11 +144,13 @@ for target in $targets; do
             step "Rust aarch64 cortex-a53 (ldaxp/stlxp)" core_aarch64 cortex-a53 "cas=ldaxp/stlxp load/store=cas"
             step "Rust aarch64 neoverse-n1 (caspal)" core_aarch64 neoverse-n1 "cas=caspal load/store=cas"
             step "Rust aarch64 max (caspal, ldp/stp)" core_aarch64 max "cas=caspal load/store=ldp/stp"
-            step "Python 3.11 aarch64 (qemu -cpu max)" python_suite aarch64 arm64 manylinux_2_28_aarch64 "$@"
+            step "Python 3.11 aarch64 (qemu -cpu max)" python_suite aarch64 arm64 manylinux_2_28_aarch64 max "$@"
+            step "Python 3.11 aarch64, width 16 (qemu -cpu cortex-a53)" \
+                python_run aarch64 arm64 cortex-a53 "${sixteen_tests[@]}"
             ;;
         i686)
             step "Rust i686" core_i686
-            step "Python 3.11 i686" python_suite i686 i386 manylinux2014_i686 "$@"
+            step "Python 3.11 i686" python_suite i686 i386 manylinux2014_i686 native "$@"
             ;;
         *) echo "test-cross: unknown target $target (aarch64, i686)" >&2; exit 2 ;;
     esac
