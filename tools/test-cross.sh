@@ -15,7 +15,9 @@
 # - the whole Python suite on Debian's i386 CPython 3.11 with Debian's numpy.
 #
 # Under emulation the suite runs about ten times slower, so the property tests run fewer examples
-# (ATOMICS_*_EXAMPLES below); every test still runs. Emulated timings are not speed figures.
+# (ATOMICS_*_EXAMPLES below; every test still runs) and pytest runs two workers (pytest-xdist):
+# one emulated process keeps one core busy, and the machine has two. Emulated timings are not
+# speed figures.
 #
 # Usage: tools/test-cross.sh [pytest arguments]
 #   ATOMICS_CROSS_TARGETS  which to run (default "aarch64 i686")
@@ -30,7 +32,8 @@ export CARGO_TARGET_DIR=$root/target/cross   # the host's own builds stay untouc
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
 export CARGO_TARGET_I686_UNKNOWN_LINUX_GNU_LINKER=i686-linux-gnu-gcc
 # Under emulation: fewer property-test examples and steps, fewer chaos workers (every test
-# still runs; the native runs keep the full counts)
+# still runs; the native runs keep the full counts), and two pytest workers
+emulated_jobs=${ATOMICS_CROSS_JOBS:-2}
 emulated=(ATOMICS_MODEL_EXAMPLES=5 ATOMICS_MODEL_STEPS=20 ATOMICS_ARRAY_EXAMPLES=3 ATOMICS_ARRAY_STEPS=15
           ATOMICS_FUZZ_EXAMPLES=40 ATOMICS_FUZZ_STEPS=30 ATOMICS_FUZZ_BURST=20 ATOMICS_CHAOS_WORKERS=2)
 static_i686=(CARGO_TARGET_I686_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C target-feature=+crt-static"
@@ -82,10 +85,10 @@ python_build() {
     sysroot=$(tools/cross-sysroot.sh "$arch")
     mkdir -p "$venv"
 
-    # Test requirements for the target, installed by this machine's pip; numpy from the
-    # sysroot where PyPI has none for the target.
+    # Test requirements for the target, installed by this machine's pip, and pytest-xdist;
+    # numpy from the sysroot where PyPI has none for the target.
     local reqs=$venv/requirements.txt
-    grep -v -E '^maturin' tools/requirements-test.txt >"$reqs.new"
+    { grep -v -E '^maturin' tools/requirements-test.txt; echo "pytest-xdist>=3"; } >"$reqs.new"
     if [ "$arch" = i386 ]; then sed -i '/^numpy/d' "$reqs.new"; fi
     if ! cmp -s "$reqs.new" "$venv/deps/.requirements"; then
         rm -rf "$venv/deps"
@@ -110,8 +113,10 @@ python_run() {
     sysroot=$(tools/cross-sysroot.sh "$arch")
     python=$sysroot/usr/bin/python3.11
     local run=(env PYTHONPATH="$venv/pkg:$venv/deps" CARGO_BUILD_TARGET="$target-unknown-linux-gnu")
+    local workers=()
     if [ "$target" = aarch64 ]; then
         run+=(QEMU_LD_PREFIX="$sysroot" QEMU_CPU="$cpu" CC=aarch64-linux-gnu-gcc "${emulated[@]}")
+        workers=(-n "$emulated_jobs")
     else
         run+=("${static_i686[@]}" CC="i686-linux-gnu-gcc -static")
     fi
@@ -124,7 +129,7 @@ except atomics.exc.UnsupportedWidthException:
     sixteen = "refused"
 print(f"atomics on {platform.machine()} ({8 * struct.calcsize('P')}-bit), width 16 {sixteen}")
 PY
-    "${run[@]}" "$python" -m pytest -q -p no:cacheprovider "$@"
+    "${run[@]}" "$python" -m pytest -q -p no:cacheprovider "${workers[@]}" "$@"
 }
 
 python_suite() {   # python_suite TARGET DEBIAN-ARCH PYPI-PLATFORM QEMU-CPU [pytest arguments]
