@@ -82,8 +82,10 @@ import stat
 import struct
 import sys
 import tempfile
+import threading
 import time
 import types
+import warnings
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -110,6 +112,8 @@ BURST = int(os.environ.get("ATOMICS_FUZZ_BURST", "30"))
 REPORT = os.environ.get("ATOMICS_FUZZ_REPORT")
 # wait() never sleeps (a timeout of 0 instead of 0.5 ms)
 NO_SLEEP = os.environ.get("ATOMICS_FUZZ_NO_SLEEP") == "1"
+# At most this many forks with a sleeping or releasing thread per run (each costs ~50 ms)
+FORKS = 0 if NO_SLEEP or not hasattr(os, "fork") else int(os.environ.get("ATOMICS_FUZZ_FORKS", "40"))
 SETTINGS = settings(
     max_examples=EXAMPLES,
     stateful_step_count=STEPS,
@@ -180,6 +184,71 @@ def width_exists(width, readonly, family=None):
     if width == 16:
         return LOAD16 if readonly else CAS16
     return False
+
+
+def items_usable(fmt, itemsize, family, signed, width):
+    """Whether atomics of `family` ("int", "float", "bytes"), signed or not, of `width` may
+    view or fill a buffer whose items have struct format `fmt` (docs/arrays.md, "Which
+    buffers"): raw bytes always; the family's own native numbers of the width; for bytes any
+    plain numbers; never objects, pointers or structures."""
+    order, code = (fmt[0], fmt[1:]) if fmt[:1] in ("@", "=", "<", ">", "!") else ("@", fmt)
+    native = itemsize == 1 or order in ("@", "=") or order == {"little": "<", "big": ">"}[sys.byteorder] \
+        or (order == "!" and sys.byteorder == "big")
+    ints = {c: c.islower() for c in "bhilqnBHILQN"}
+    kind = ("int" if code in ints else "float" if code in ("e", "f", "d") else
+            "other-number" if code in ("?", "c", "Ze", "Zf", "Zd") else None)
+    if kind is None:
+        return False
+    if itemsize == 1 and (code in ints or code == "c") or family == "bytes":
+        return True
+    fits = native and itemsize == width
+    if family == "int":
+        return kind == "int" and fits and ints[code] == bool(signed)
+    return family == "float" and kind == "float" and fits
+
+
+def atype_family(label, kwargs):
+    """(family, signed) of an atype of the fuzzer's tables, with its keywords."""
+    if label in ("INT", "UINT"):
+        return "int", label == "INT"
+    if label == "INTEGRAL":
+        return "int", bool(kwargs.get("is_signed"))
+    if label == "ANY":
+        return ("int" if kwargs.get("is_integral") else "bytes"), bool(kwargs.get("is_signed"))
+    return ("float" if label == "FLOAT" else "bytes"), False
+
+
+def foreign_buffer(rng, nbytes):
+    """A buffer of `nbytes` whose items are not raw bytes, or None where none can be made:
+    Python objects, pointers, big- or little-endian numbers, floats, bools. The caller checks
+    afterwards that an object buffer still holds its objects."""
+    makers = []
+    if nbytes % ctypes.sizeof(ctypes.py_object) == 0 and nbytes:
+        n = nbytes // ctypes.sizeof(ctypes.py_object)
+        makers.append(lambda: (ctypes.py_object * n)(*([None] * n)))
+        makers.append(lambda: (ctypes.c_void_p * n)())
+        if np is not None:
+            makers.append(lambda: np.array([None] * n, dtype=object))
+    if np is not None and nbytes:
+        for size, letters in ((1, "iub"), (2, "iuf"), (4, "iuf"), (8, "iuf"), (16, "c")):
+            if nbytes % size == 0:
+                for letter in letters:
+                    for order in ("<", ">", "="):
+                        dtype = np.dtype(f"{order}{letter}{size}") if letter != "b" else np.dtype(np.bool_)
+                        makers.append(lambda dtype=dtype: np.zeros(nbytes // dtype.itemsize, dtype=dtype))
+    if not makers:
+        return None
+    COUNTS["foreign-format buffers"] += 1
+    return rng.choice(makers)()
+
+
+def objects_intact(buf):
+    """Whether a buffer of Python objects still holds only None (never written through)."""
+    if isinstance(buf, ctypes.Array) and buf._type_ is ctypes.py_object:
+        return all(x is None for x in buf)
+    if np is not None and isinstance(buf, np.ndarray) and buf.dtype == object:
+        return all(x is None for x in buf.tolist())
+    return True
 
 
 # ---------------------------------------------------------------------------------------
@@ -1500,6 +1569,8 @@ def out_check(out, at):
     with mv:
         if not mv.c_contiguous or mv.readonly:
             return TypeError, None
+        if not items_usable(mv.format, mv.itemsize, at.family, at.signed, at.width):
+            return TypeError, None
         if mv.nbytes != at.nbytes:
             return ValueError, None
         if not mv.nbytes:
@@ -2019,6 +2090,84 @@ class FuzzMachine(RuleBasedStateMachine):
         elif b.kind == "view" and was:
             b.array.release()  # idempotent
         self.check_pin(b)
+
+    @rule(seed=st.integers(0, 2**32 - 1))
+    def fork_with_sleepers(self, seed):
+        """A fork while another thread sleeps in wait() on some memory, or is releasing it:
+        the child releases the memory at once (it must not wait for threads that stayed in
+        the parent), and its operations then raise the released ValueError. The child runs
+        with a deadline, so that a hang fails the test instead of stopping it. At most
+        `FORKS` per run (a budget, not a precondition: Hypothesis replays need the same rules)."""
+        if COUNTS["forks with a sleeper or a releaser"] >= FORKS:
+            return
+        rng = random.Random(seed)
+        COUNTS["calls"] += 1
+        w = rng.choice([1, 2, 4, 8])
+        where = rng.choice(["view", "arrayview", "segment"])
+        mode = rng.choice(["sleeping", "releasing"])
+        if where == "view":
+            ctx = atomics.atomicview(bytearray(w), atomics.UINT)
+            obj, release = ctx.__enter__(), lambda: ctx.__exit__(None, None, None)
+        elif where == "arrayview":
+            arr = atomics.arrayview(bytearray(4 * w), atomics.UINT, width=w)
+            obj, release = arr.element(rng.randrange(4)), arr.release
+        else:
+            seg = SharedSegment.create(64)
+            obj, release = seg.atomic(0, w, atomics.UINT), seg.close
+        desc = f"fork while a thread is {mode} on a {where} of width {w}"
+        old, errors = obj.load(), []
+
+        def sleep():
+            try:
+                obj.wait(old, timeout=10)  # ends by the notify below, or by the release
+            except ValueError as e:
+                if str(e) != RELEASED:
+                    errors.append(e)
+            except BaseException as e:  # noqa: BLE001
+                errors.append(e)
+
+        threads = [threading.Thread(target=sleep)]
+        threads[0].start()
+        time.sleep(0.02)  # asleep in the kernel by now
+        if mode == "releasing":  # waits for the sleeper to leave (up to one 50 ms slice)
+            threads.append(threading.Thread(target=release))
+            threads[1].start()
+            time.sleep(0.005)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # forking with threads
+            pid = os.fork()
+        if pid == 0:  # the child: only the forking thread came along
+            code = 1
+            try:
+                release()
+                try:
+                    obj.load()
+                    code = 2
+                except ValueError:
+                    code = 0
+            finally:
+                os._exit(code)
+        deadline = time.monotonic() + 60
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                raise AssertionError(f"{desc}: the child hung releasing the memory")
+            time.sleep(0.001)
+        code = os.waitstatus_to_exitcode(status)
+        assert code == 0, f"{desc}: the child exited with {code} (1: its release raised, 2: usable after it)"
+        if mode == "sleeping":
+            obj.store((old + 1) % 256)
+            obj.notify_all()
+        for t in threads:
+            t.join(30)
+            assert not t.is_alive(), f"{desc}: a thread of the parent hangs"
+        release()
+        assert not errors, f"{desc}: {errors!r}"
+        COUNTS["forks with a sleeper or a releaser"] += 1
 
     def drop_target(self, i):
         t = self.targets.pop(i % len(self.targets))
@@ -2695,7 +2844,7 @@ class FuzzMachine(RuleBasedStateMachine):
         COUNTS["calls"] += 1
         w = rng.choice([1, 2, 4, 8, 16])
         kind = rng.choice(["misaligned", "strided", "size", "size", "readonly", "released", "nonbuffer",
-                           "2d", "cast", "fortran", "ok", "ok"])
+                           "2d", "cast", "fortran", "foreign", "foreign", "ok", "ok"])
         base = bytearray(rng.randbytes(4 * max(w, 4) + 32))
         a = address_of(base)
         aligned = [o for o in range(0, len(base) - 2 * w) if (a + o) % 16 == 0]
@@ -2725,11 +2874,15 @@ class FuzzMachine(RuleBasedStateMachine):
         elif kind == "2d":
             buf = memoryview(base)[off:off + 16].cast("B", (4, 4)) if w == 16 else memoryview(base)[off:off + w]
         elif kind == "cast":
-            buf = memoryview(base)[off:off + 16].cast("I")
+            buf = memoryview(base)[off:off + 16].cast(rng.choice("BbcIiQqHhdf?"))
             size = 16
         elif kind == "fortran" and np is not None:
             arr = np.zeros((4, 4), dtype=np.uint8, order="F")
             buf, size, address, contiguous = arr, 16, arr.ctypes.data, False
+        elif kind == "foreign" and (foreign := foreign_buffer(rng, w)) is not None:
+            buf = foreign
+            with memoryview(buf) as m:
+                address, size = buffer_address(m) if not m.readonly else address, m.nbytes
         else:
             buf = memoryview(base)[off:off + w]
         if isinstance(buf, memoryview) and kind != "released":
@@ -2747,6 +2900,11 @@ class FuzzMachine(RuleBasedStateMachine):
                                                      ("INTEGRAL", atomics.INTEGRAL, {"is_signed": 1, "bogus": 2})])
         if atype is atomics.FLOAT and size not in (4, 8) and not p.errors:
             p.add(UnsupportedWidthException, "float width")
+        if kind in ("cast", "foreign", "ok", "2d") and not p.errors:
+            with memoryview(buf) as m:
+                fmt, itemsize = m.format, m.itemsize
+            if not items_usable(fmt, itemsize, *atype_family(label, kwargs), size):
+                p.add(TypeError, f"items of format {fmt!r}")
         if label == "junk":
             p = Prediction().only(TypeError, "atype")
         elif atype is atomics.INTEGRAL and set(kwargs) != {"is_signed"}:
@@ -2768,8 +2926,9 @@ class FuzzMachine(RuleBasedStateMachine):
                 assert v.width == size and v.readonly is readonly
                 if family_of_class(type(v)) != "none":
                     v.load()
-        # whatever happened, nothing is pinned any more
+        # whatever happened, nothing is pinned any more, and no object was written through
         del ctx
+        assert objects_intact(buf), f"{desc}: wrote into a buffer of Python objects"
         if isinstance(buf, memoryview):
             buf.release()
         base.append(0)
@@ -3524,6 +3683,9 @@ class FuzzMachine(RuleBasedStateMachine):
                    lambda: bytearray(nb + 1), lambda: bytearray(nb + at.width), lambda: bytearray(max(nb - 1, 0)),
                    lambda: bytes(nb), lambda: memoryview(bytearray(nb)).toreadonly(), lambda: released_memoryview(nb),
                    lambda: [0] * at.n, lambda: 5, lambda: "x", lambda: object()]
+        foreign = foreign_buffer(rng, nb) if rng.random() < 0.3 else None
+        if foreign is not None:
+            choices += [lambda: foreign] * 3
         if nb > 1:
             choices.append(lambda: memoryview(bytearray(2 * nb))[::2])
         if np is not None:
@@ -4040,7 +4202,7 @@ class FuzzMachine(RuleBasedStateMachine):
         elif what == "arrayview":
             w = rng.choice([1, 2, 4, 8, 16])
             kind = rng.choice(["misaligned", "size", "strided", "fortran", "released", "nonbuffer", "readonly", "2d",
-                               "typed", "ok", "ok", "empty"])
+                               "typed", "foreign", "ok", "ok", "empty"])
             base = bytearray(rng.randbytes(160))
             a = address_of(base)
             off = rng.choice([o for o in range(0, 64) if (a + o) % 16 == 0])
@@ -4085,6 +4247,11 @@ class FuzzMachine(RuleBasedStateMachine):
             elif kind == "empty":
                 buf.release()
                 buf, size = memoryview(base)[off:off], 0
+            elif kind == "foreign" and (foreign := foreign_buffer(rng, k * w)) is not None:
+                buf.release()
+                buf = foreign
+                with memoryview(buf) as m:
+                    size, address, itemsize = m.nbytes, buffer_address(m), m.itemsize
             width = rng.choice([w, w, w, None, 0, 3, -1, "8", 8.0, 1 << 64])
             if not p.exclusive:
                 is_buffer = not isinstance(buf, (str, list, int, float, type(None), Hostile)) and type(buf) is not object
@@ -4111,6 +4278,11 @@ class FuzzMachine(RuleBasedStateMachine):
                             p.add(ValueError, "not a whole number of atomics")
                         elif size and address % v:
                             p.add(AlignmentError, "alignment")
+                        elif label != "junk" and (not readonly or width_exists(v, True, fam)):
+                            with memoryview(buf) as m:
+                                fmt = m.format
+                            if not items_usable(fmt, itemsize, *atype_family(label, kwargs), v):
+                                p.add(TypeError, f"items of format {fmt!r}")
             desc = f"arrayview({kind} of {size} bytes, {label}, width={short(width)}, {kwargs})"
             if width is None:
                 make = lambda: atomics.arrayview(buf, atype, **kwargs)  # noqa: E731
@@ -4121,6 +4293,7 @@ class FuzzMachine(RuleBasedStateMachine):
                 assert len(obj) == size // obj.width and obj.readonly is readonly, desc
                 obj.release()
             del obj
+            assert objects_intact(buf), f"{desc}: wrote into a buffer of Python objects"
             if isinstance(buf, memoryview):
                 buf.release()
             base.append(0)  # nothing is left pinned
@@ -4297,6 +4470,8 @@ def report(request):
         "float bulk results reached in another order": COUNTS["float bulk results in another order"],
         "pin checks": COUNTS["pin checks"],
         "forged segments": COUNTS["forged segments"],
+        "forks with a sleeper or a releaser": COUNTS["forks with a sleeper or a releaser"],
+        "foreign-format buffers (objects, pointers, other numbers)": COUNTS["foreign-format buffers"],
         "model checks": COUNTS["model checks"],
         "garbage collections needed": COUNTS["gc needed"],
         "seconds": round(elapsed, 1),

@@ -102,13 +102,9 @@ impl AtomicArrayBase {
         if !arithmetic.has_width(array.width()) {
             return Err(core_error(py, atomics_core::Error::UnsupportedWidth { width, readonly }));
         }
-        let handle = ArrayHandle {
-            backing,
-            array,
-            arithmetic,
-            signed: is_signed.is_truthy()?,
-            signed_obj: is_signed.clone().unbind(),
-        };
+        let signed = is_signed.is_truthy()?;
+        backing.check_items(arithmetic, signed, array.width(), "a buffer")?;
+        let handle = ArrayHandle { backing, array, arithmetic, signed, signed_obj: is_signed.clone().unbind() };
         this.handle.set(handle).map_err(|_| PyValueError::new_err("AtomicArray object cannot be re-initialised."))
     }
 }
@@ -429,6 +425,7 @@ impl<'a, V: Values> Bulk<'a, V> {
             },
         };
         let (view, ptr, len, readonly) = Backing::from_buffer(&target, "Argument 'out'")?;
+        view.check_items(h.arithmetic, h.signed, array.width(), "'out'")?;
         if readonly {
             return Err(PyTypeError::new_err("'out' must be a writable buffer"));
         }
@@ -472,8 +469,12 @@ impl<'a, V: Values> Bulk<'a, V> {
         array.check_supported(OpType::Store).map_err(|e| core_error(py, e))?;
         let order = memory_order(order, "order")?;
         let parsed = bulk::operands::<V>(values, array.width(), h.signed, "values")?;
-        let _admitted = h.backing.admit()?;
-        array.store_all(parsed.operands(), order).map_err(|e| core_error(py, e))
+        // The memory is in use for the stores only, never while an error runs Python code.
+        let outcome = {
+            let _admitted = h.backing.admit()?;
+            array.store_all(parsed.operands(), order)
+        };
+        outcome.map_err(|e| core_error(py, e))
     }
 
     /// `<op>_at(indices, values, order=SEQ_CST)`.
@@ -491,8 +492,11 @@ impl<'a, V: Values> Bulk<'a, V> {
         let order = memory_order(order, "order")?;
         let indices = bulk::indices(indices, array.len())?;
         let parsed: Parsed = bulk::operands::<V>(values, array.width(), h.signed, "values")?;
-        let _admitted = h.backing.admit()?;
-        array.update_at(op, h.arithmetic, &indices, parsed.operands(), order, h.signed).map_err(|e| core_error(py, e))
+        let outcome = {
+            let _admitted = h.backing.admit()?;
+            array.update_at(op, h.arithmetic, &indices, parsed.operands(), order, h.signed)
+        };
+        outcome.map_err(|e| core_error(py, e))
     }
 }
 

@@ -47,6 +47,7 @@ impl Handle {
             return Err(core_error(py, Error::UnsupportedWidth { width: width.bytes(), readonly }));
         }
         let signed = signed_obj.is_truthy()?;
+        memory.backing().check_items(arithmetic, signed, width, "a buffer")?;
         Ok(Handle { memory, width, readonly, arithmetic, signed, signed_obj: signed_obj.clone().unbind() })
     }
 

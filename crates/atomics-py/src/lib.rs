@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 mod alignment;
 mod array;
 mod atomic;
+mod buffer;
 mod bulk;
 mod cmpxchg;
 mod convert;
@@ -20,6 +21,7 @@ mod handle;
 mod memory;
 mod methods;
 mod shared;
+mod sleepers;
 mod slot;
 mod values;
 
