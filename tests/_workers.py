@@ -141,3 +141,27 @@ def guarded_section(sem, inside, most, rounds):
         time.sleep(0.0005)
         inside.fetch_dec()
         sem.release()
+
+
+# What make_segments / segments_task created, kept until the process ends, so that only the
+# end of the process can remove the segments' names.
+_KEPT = []
+
+
+def _make_segments():
+    from atomics.shared import SharedSegment
+
+    made = [atomics.atomic(8, atomics.INT, shared=True), SharedSegment.create(16),
+            atomics.array(4, 8, atomics.UINT, shared=True)]
+    _KEPT.extend(made)
+    return [made[0].shared_name, made[1].name, made[2].shared_name]
+
+
+def make_segments(out):
+    """Creates a shared atomic, a segment and a shared array, and sends their names."""
+    out.put(_make_segments())
+
+
+def segments_task(_):
+    """A pool task: creates segments and returns their names."""
+    return _make_segments()

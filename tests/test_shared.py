@@ -270,3 +270,32 @@ def test_the_name_goes_with_the_creators_last_object():
         attach(name)
     b.inc()
     assert b.load() == 1
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_segments_made_in_a_child_lose_their_names_when_it_ends(method):
+    """A fork or forkserver child ends with os._exit, which skips atexit: the names of the
+    segments it made (and kept until the end) go when it ends all the same."""
+    ctx = multiprocessing.get_context(method)
+    out = ctx.Queue()
+    child = ctx.Process(target=_workers.make_segments, args=(out,))
+    child.start()
+    names = out.get(timeout=120)
+    child.join(timeout=120)
+    assert child.exitcode == 0
+    assert not {name.lstrip("/") for name in names} & segments(), "a child's segments kept their names"
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_segments_made_in_pool_workers_lose_their_names_when_the_pool_closes(method):
+    """Workers of a pool closed and joined end normally; (``terminate()``, which ``with Pool()``
+    calls, kills them, and their segments keep their names: docs/shared-memory.md)."""
+    ctx = multiprocessing.get_context(method)
+    pool = ctx.Pool(2)
+    try:
+        names = [n for made in pool.map(_workers.segments_task, range(4), chunksize=1) for n in made]
+    finally:
+        pool.close()
+        pool.join()
+    assert len(names) == 12
+    assert not {name.lstrip("/") for name in names} & segments(), "pool workers' segments kept their names"

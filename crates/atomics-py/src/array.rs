@@ -192,7 +192,7 @@ impl AtomicArrayBase {
         if bytes == 0 {
             return Err(PyValueError::new_err("a shared array needs at least one atomic"));
         }
-        let backing = create_backing(bytes, width as u32, segment_kind(arithmetic, is_signed.is_truthy()?))?;
+        let backing = create_backing(slf.py(), bytes, width as u32, segment_kind(arithmetic, is_signed.is_truthy()?))?;
         let ptr = backing.segment_range(0, bytes, || format!("an array of {bytes} bytes"))?;
         // SAFETY: `segment_range` checked that the bytes are inside the segment's data, mapped
         // until the backing is released or dropped.

@@ -144,7 +144,7 @@ impl AtomicBase {
         slf.get().init("Atomic", || {
             let arithmetic = arithmetic_of(slf, is_integral)?;
             let bytes = checked_width(py, width, arithmetic)?;
-            let backing = create_backing(bytes, bytes as u32, segment_kind(arithmetic, is_signed.is_truthy()?))?;
+            let backing = create_backing(py, bytes, bytes as u32, segment_kind(arithmetic, is_signed.is_truthy()?))?;
             Handle::new(py, Memory::in_segment(py, &backing, 0, bytes)?, arithmetic, is_signed)
         })
     }
