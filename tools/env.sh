@@ -16,7 +16,15 @@ venv=$root/.venv/$tag
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import maturin, pytest, hypothesis' 2>/dev/null; then
     echo "== $tag: creating $venv" >&2
     rm -rf "$venv"
-    "$python" -m venv "$venv"
+    # An interpreter packaged by Debian (tools/debian-python.sh) carries pip as a wheel under
+    # its prefix; its ensurepip would look in the system's wheel directory and find an old pip.
+    packaged_pip=$(ls "$("$python" -c 'import sys; print(sys.base_prefix)')"/share/python-wheels/pip-*.whl 2>/dev/null | head -n 1 || true)
+    if [ -n "$packaged_pip" ]; then
+        "$python" -m venv --without-pip "$venv"
+        "$venv/bin/python" "$packaged_pip/pip" install -q --disable-pip-version-check "$packaged_pip" >&2
+    else
+        "$python" -m venv "$venv"
+    fi
     "$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip >&2
     "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$root/tools/requirements-test.txt" >&2
 fi
