@@ -13,6 +13,7 @@ mod array;
 mod atomic;
 mod bulk;
 mod cmpxchg;
+mod compat;
 mod convert;
 mod errors;
 mod guard;
