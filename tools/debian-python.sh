@@ -22,6 +22,10 @@ case $version in
     3.14 | 3.15) ;;
     *) echo "debian-python: no packaged interpreter for $version (3.14 or 3.15)" >&2; exit 2 ;;
 esac
+if [ "$(uname -m)" != x86_64 ] || ! command -v apt-get >/dev/null || ! command -v dpkg-deb >/dev/null; then
+    echo "debian-python: needs an x86_64 machine with apt-get and dpkg-deb (Debian or a derivative)" >&2
+    exit 2
+fi
 cache=${ATOMICS_CACHE:-$HOME/.cache/atomics-dev}
 root=$cache/py${version/./}
 python=$root/usr/bin/python$version
