@@ -38,9 +38,9 @@ healthy() {
     [ -f "$marker" ] && [ -x "$python" ] && ls "$root"/usr/share/python-wheels/pip-*.whl >/dev/null 2>&1 &&
         grep -q SIZEOF_VOID_P "$root/usr/include/python$version/pyconfig.h" 2>/dev/null &&
         "$python" -c "
-import sys, venv, ssl, ctypes, zlib, lzma, bz2, sqlite3, decimal, hashlib
+import os, sys, venv, ssl, ctypes, zlib, lzma, bz2, sqlite3, decimal, hashlib
 assert '%d.%d' % sys.version_info[:2] == '$version'
-assert sys.prefix == '$root/usr', sys.prefix
+assert os.path.realpath(sys.prefix) == os.path.realpath('$root/usr'), sys.prefix
 " >/dev/null 2>&1
 }
 
