@@ -1,5 +1,5 @@
 # The commands people and CI run. Everything sets itself up on a fresh machine:
-# virtualenvs under .venv/, the free-threaded interpreter under ~/.cache/atomics-dev.
+# virtualenvs under .venv/, the interpreters CPython 3.14, 3.15 and 3.13t under ~/.cache/atomics-dev.
 
 PYTHON ?= python3
 BENCH_PYTHON ?= python3.11
@@ -10,7 +10,9 @@ BENCH_PYTHON ?= python3.11
 demo:
 	@venv=$$(tools/env.sh $(PYTHON) release) && $$venv/bin/python examples/demo.py
 
-## test: Rust tests, then the Python suite on every CPython 3.9-3.13 present and on 3.13t
+## test: Rust tests, then the Python suite on CPython 3.9-3.13 (those present), 3.14, 3.15 and 3.13t
+## (3.14 and 3.15 from Debian packages, 3.13t built: both set up once, cached); the binding
+## type-checked for free-threaded 3.14t and 3.15t
 test:
 	tools/test.sh
 
@@ -22,7 +24,8 @@ test-quick:
 test-rust:
 	cargo test -q -p atomics-core --release
 
-## bench: this library vs the other atomics libraries and the stdlib; writes docs/benchmarks/
+## bench: this library vs the other atomics libraries and the stdlib (CPython 3.11, 3.13, 3.14;
+## free-threaded scaling on 3.13t); writes docs/benchmarks/
 bench:
 	@venv=$$(tools/env.sh $(BENCH_PYTHON) release) && \
 	$$venv/bin/python -m pip install -q --disable-pip-version-check -r bench/requirements.txt && \

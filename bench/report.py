@@ -292,6 +292,7 @@ def markdown(run, chart_name):
     ]
     for pyver in pyvers(run):
         lines += ops_section(run, pyver)
+    lines += versions_section(run)
     lines += targets_section(run)
     lines += variants_section(run)
     lines += stdlib_section(run)
@@ -343,6 +344,26 @@ def ops_section(run, pyver):
     empty.append(fmt_ns(std["result"]["empty_loop_ns"]) if std and std.get("result") else "—")
     rows.append(empty + ["", ""])
     return ["## Single-thread operations on CPython %s" % pyver, "", table(header, rows)]
+
+
+def versions_section(run):
+    """This library's single-thread rows with one column per CPython version, and each later
+    version's time over the first's."""
+    mine = [ours(run, pyver) for pyver in pyvers(run)]
+    if len(mine) < 2:
+        return []
+    first = mine[0]
+    header = (["operation (ns)"] + ["CPython %s" % j["pyver"] for j in mine]
+              + ["%s / %s" % (j["pyver"], first["pyver"]) for j in mine[1:]])
+    rows = []
+    for op in OPS:
+        base = ns(first, "ops", op) if first["status"] == "ok" else None
+        rows.append([TITLES[op]] + [cell(j, "ops", op) for j in mine]
+                    + [fmt_ratio(ratio(ns(j, "ops", op), base)) if j["status"] == "ok" else "n/a" for j in mine[1:]])
+    return ["## This library on each CPython", "",
+            "The rows of the single-thread tables above for this library alone, side by side (ns per call, "
+            "net of each interpreter's own empty loop); a ratio above 1× is slower than on CPython %s."
+            % first["pyver"], "", table(header, rows)]
 
 
 def targets_section(run):
@@ -897,18 +918,21 @@ def chart(run, path):
 
     palette = iter(["#e8772e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf"])
     series = []  # (label, [ns per op], color, hatch)
+    shown = set()  # each other library once, on the first version that measured it
     for k, pyver in enumerate(pyvers(run)):
         suffix = "" if k == 0 else " [%s]" % pyver
         for job in [ours(run, pyver)] + peers(run, pyver):
-            if job["status"] != "ok":
+            if job["status"] != "ok" or (not job.get("ours") and job["label"] in shown):
                 continue
-            color = ("#1f3f8f" if k == 0 else "#6f9fe0") if job.get("ours") else next(palette, "#7f7f7f")
+            shown.add(job["label"])
+            blues = ["#1f3f8f", "#4f7fd0", "#8fb8ee"]  # this library, darkest on the first version
+            color = blues[min(k, len(blues) - 1)] if job.get("ours") else next(palette, "#7f7f7f")
             series.append((header_label(job) + suffix, [ns(job, "ops", op) for op in OPS], color, ""))
         std = stdlib(run, pyver)
-        if std is not None and std["status"] == "ok":
-            series.append(("stdlib, same shape" + suffix,
+        if std is not None and std["status"] == "ok" and k == 0:  # the first version's only
+            series.append(("stdlib, same shape",
                            [ns(std, "ops", libs.SHAPE_OF[op]) if op in libs.SHAPE_OF else None for op in OPS],
-                           "#d0d0d0" if k == 0 else "#a0a0a0", "//"))
+                           "#d0d0d0", "//"))
     floor = 1.0  # net times below 1 ns (noise) are drawn at the floor
     fig, ax = plt.subplots(figsize=(15, 7))
     width = 0.88 / max(1, len(series))

@@ -9,10 +9,11 @@ or, from the virtualenv that tools/env.sh prints (it has this library, numpy and
     python bench/run.py [--quick] [--out DIR] [--only KEY,...] [--sections SECTION,...]
 
 One run on one machine measures: this library (built by tools/env.sh, release profile) on
-CPython 3.11 and, where pyenv has it, 3.13; atomics 1.0.3, atomicshm, pytomic 0.2.3, cereggii
-and atomicx on 3.11 and ft-utils on 3.13, each pip-installed into a virtualenv of its own under
+CPython 3.11, 3.13 where pyenv has it, and 3.14 (Debian's, set up by tools/debian-python.sh);
+atomics 1.0.3, atomicshm, pytomic 0.2.3, cereggii and atomicx on 3.11 and 3.14, ft-utils on
+3.13 and 3.14, each pip-installed into a virtualenv of its own under
 ~/.cache/atomics-dev/bench (made here, reused while healthy); and the standard library's
-baselines on both. Each runs bench/measure.py in a subprocess under its own interpreter, which
+baselines on each. Each runs bench/measure.py in a subprocess under its own interpreter, which
 prints JSON. A library that cannot be installed is reported as such.
 
 Two more sections: free-threaded scaling (1 vs 2 threads incrementing, three arrangements) of
@@ -154,6 +155,24 @@ def _tee(stream, lines):
         sys.stderr.flush()
 
 
+# The other atomics libraries: key (and venv name), label, adapter (bench/libs.py), pip spec, module.
+PEERS = [
+    ("atomics-1.0.3", "atomics 1.0.3", "atomics", "atomics==1.0.3", "atomics"),
+    ("atomicshm", "atomicshm", "atomicshm", "atomicshm", "atomicshm"),
+    ("pytomic", "pytomic 0.2.3", "pytomic", "pytomic==0.2.3", "pytomic.multithreading"),
+    ("cereggii", "cereggii", "cereggii", "cereggii", "cereggii"),
+    ("atomicx", "atomicx", "atomicx", "atomicx", "atomicx"),
+]
+FT_UTILS = ("ft-utils", "ft-utils", "ft-utils", "ft-utils", "ft_utils.concurrency")  # from 3.13
+
+
+def peer_jobs(pyver, base, peers, suffix=""):
+    """The jobs measuring `peers` (of PEERS) on CPython `pyver` (interpreter `base`); `suffix`
+    makes their keys unique when they are measured on several versions."""
+    return [Job(key + suffix, label, adapter, pyver, base=base, pip=pip, module=module, venv_name=key)
+            for key, label, adapter, pip, module in peers]
+
+
 def plan(args):
     """The jobs of a run, in the order they are measured (and shown)."""
     ours311 = args.ours_python
@@ -162,23 +181,29 @@ def plan(args):
     jobs = [
         Job("ours-" + v311, "atomics 2.0 (this)", "atomics", v311, python=ours311, ours=True, variants=True,
             sections=("ops", "scaling", "pingpong", "arrays")),
-        Job("atomics-1.0.3", "atomics 1.0.3", "atomics", v311, base=base311, pip="atomics==1.0.3", module="atomics"),
-        Job("atomicshm", "atomicshm", "atomicshm", v311, base=base311, pip="atomicshm", module="atomicshm"),
-        Job("pytomic", "pytomic 0.2.3", "pytomic", v311, base=base311, pip="pytomic==0.2.3",
-            module="pytomic.multithreading"),
-        Job("cereggii", "cereggii", "cereggii", v311, base=base311, pip="cereggii", module="cereggii"),
-        Job("atomicx", "atomicx", "atomicx", v311, base=base311, pip="atomicx", module="atomicx"),
+    ] + peer_jobs(v311, base311, PEERS) + [
         Job("stdlib-" + v311, "stdlib", "stdlib", v311, python=base311),
     ]
     py313 = envs.find_python313()
     later = [
         Job("ours-3.13", "atomics 2.0 (this)", "atomics", "3.13", base=py313, ours=True),
-        Job("ft-utils", "ft-utils", "ft-utils", "3.13", base=py313, pip="ft-utils", module="ft_utils.concurrency"),
+    ] + peer_jobs("3.13", py313, [FT_UTILS]) + [
         Job("stdlib-3.13", "stdlib", "stdlib", "3.13", base=py313),
     ]
     for job in later:
         if py313 is None:
             job.status, job.error = "skipped", "no CPython 3.13 under `pyenv root`/versions/3.13.*"
+    jobs += later
+    # today's CPython: every other library too, each where it installs (the others are reported)
+    py314, error = envs.debian_python("3.14")
+    later = [
+        Job("ours-3.14", "atomics 2.0 (this)", "atomics", "3.14", base=py314, ours=True, own_target=True),
+    ] + peer_jobs("3.14", py314, PEERS + [FT_UTILS], suffix="-3.14") + [
+        Job("stdlib-3.14", "stdlib", "stdlib", "3.14", base=py314),
+    ]
+    for job in later:
+        if py314 is None:
+            job.status, job.error = "skipped", "no CPython 3.14: %s" % error
     jobs += later
     # free-threaded scaling: a wheel or nothing for the others (no source builds)
     py313t, error = envs.free_threaded_python()

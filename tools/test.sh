@@ -1,13 +1,38 @@
 #!/usr/bin/env bash
-# Every test: the Rust crates, then the Python suite on every CPython 3.9-3.13 this machine has
-# (under `pyenv root`) and on a free-threaded 3.13t (built once, cached outside the checkout).
-# An interpreter that is absent is skipped with a visible message; a failure anywhere fails.
+# Every test: the Rust crates, then the Python suite on every interpreter of the list below.
+# Interpreters that the machine only may have (pyenv's) are skipped with a visible message when
+# absent; the others are set up once per machine and cached outside the checkout. A failure
+# anywhere fails.
 #
 # Usage: tools/test.sh [pytest arguments]
+#   ATOMICS_PYTHONS="3.14 3.13t"     only these interpreters of the list
+#   ATOMICS_SKIP_FREE_THREADED=1     leave out 3.13t (its first build takes about 5 minutes)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+
+# The interpreters of the Python suite, one a line: name, then where it comes from:
+#   pyenv           the newest 3.X.* under `pyenv root` (else python3.X on PATH), if present
+#   debian          Debian forky's packages, extracted into the cache (tools/debian-python.sh)
+#   free-threaded   built from source into the cache (tools/free-threaded-python.sh)
+PYTHONS="
+3.9   pyenv
+3.10  pyenv
+3.11  pyenv
+3.12  pyenv
+3.13  pyenv
+3.14  debian
+3.15  debian
+3.13t free-threaded
+"
+
+# Free-threaded builds that cannot be had here: the binding is type-checked for them (PyO3's
+# configuration of such an interpreter, as a cross build would have it).
+TYPE_CHECKED="
+3.14t
+3.15t
+"
 
 echo "== Rust: cargo test (core crate, doctests included), clippy, rustfmt, rustdoc"
 cargo test -q -p atomics-core --release
@@ -15,21 +40,47 @@ cargo clippy -q --workspace --all-targets -- -D warnings
 cargo fmt --check
 RUSTDOCFLAGS="-D warnings" cargo doc -q -p atomics-core --no-deps
 
-pyenv_root=$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")
+for name in $TYPE_CHECKED; do
+    echo "== Rust: clippy of the binding for free-threaded CPython $name (type-checked only)"
+    dir=$root/target/check-$name
+    mkdir -p "$dir"
+    printf 'implementation=CPython\nversion=%s\nbuild_flags=Py_GIL_DISABLED\npointer_width=64\n' \
+        "${name%t}" >"$dir/pyo3-config.txt"
+    PYO3_CONFIG_FILE=$dir/pyo3-config.txt CARGO_TARGET_DIR=$dir \
+        cargo clippy -q -p atomics-py --all-targets -- -D warnings
+done
+
+find_python() {   # NAME SOURCE: prints the interpreter's path, or nothing when absent
+    local name=$1 source=$2
+    case $source in
+        pyenv)
+            local pyenv_root found
+            pyenv_root=$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")
+            found=$(ls -d "$pyenv_root"/versions/"$name".*/bin/python"$name" 2>/dev/null | sort -V | tail -n 1 || true)
+            if [ -z "$found" ] && command -v python"$name" >/dev/null; then
+                found=$(command -v python"$name")
+            fi
+            echo "$found" ;;
+        debian) "$root"/tools/debian-python.sh "$name" ;;
+        free-threaded) "$root"/tools/free-threaded-python.sh ;;
+        *) echo "tools/test.sh: unknown source '$source' for $name" >&2; return 1 ;;
+    esac
+}
+
 interpreters=()
 skipped=()
-for minor in 9 10 11 12 13; do
-    found=$(ls -d "$pyenv_root"/versions/3."$minor".*/bin/python3."$minor" 2>/dev/null | sort -V | tail -n 1 || true)
-    if [ -z "$found" ] && command -v python3."$minor" >/dev/null; then
-        found=$(command -v python3."$minor")
+while read -r name source; do
+    [ -n "$name" ] || continue
+    if [ -n "${ATOMICS_PYTHONS:-}" ] && [[ " $ATOMICS_PYTHONS " != *" $name "* ]]; then
+        continue
     fi
-    if [ -n "$found" ]; then interpreters+=("$found"); else skipped+=("3.$minor"); fi
-done
-if [ "${ATOMICS_SKIP_FREE_THREADED:-0}" = 1 ]; then
-    skipped+=("3.13t (ATOMICS_SKIP_FREE_THREADED=1)")
-else
-    interpreters+=("$("$root"/tools/free-threaded-python.sh)")
-fi
+    if [ "$source" = free-threaded ] && [ "${ATOMICS_SKIP_FREE_THREADED:-0}" = 1 ]; then
+        skipped+=("$name (ATOMICS_SKIP_FREE_THREADED=1)")
+        continue
+    fi
+    found=$(find_python "$name" "$source" </dev/null)
+    if [ -n "$found" ]; then interpreters+=("$found"); else skipped+=("$name"); fi
+done <<<"$PYTHONS"
 
 passed=()
 failed=()
@@ -41,6 +92,7 @@ for python in "${interpreters[@]}"; do
 done
 
 echo "== passed on: ${passed[*]:-none}"
+echo "== type-checked only (binding, free-threaded): $(echo $TYPE_CHECKED)"
 if [ ${#skipped[@]} -gt 0 ]; then
     echo "== SKIPPED (not on this machine): ${skipped[*]}"
 fi

@@ -13,6 +13,8 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyInt};
 
+use crate::compat;
+
 fn type_name(obj: &Bound<'_, PyAny>) -> String {
     obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into())
 }
@@ -272,12 +274,8 @@ pub(crate) fn float_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<f64> {
     if let Ok(f) = obj.cast::<pyo3::types::PyFloat>() {
         return Ok(f.value());
     }
-    // SAFETY: `obj` is valid; the checks only read its type's number slots.
-    let numeric = unsafe {
-        let number = (*ffi::Py_TYPE(obj.as_ptr())).tp_as_number;
-        !number.is_null() && ((*number).nb_float.is_some() || (*number).nb_index.is_some())
-    };
-    if !numeric {
+    // SAFETY: `obj` is valid and the thread attached.
+    if !unsafe { compat::has_float_or_index(obj.as_ptr()) } {
         return Err(PyTypeError::new_err(format!("'{name}' must be a float, not '{}'", type_name(obj))));
     }
     obj.extract::<f64>()

@@ -14,6 +14,7 @@ mod atomic;
 mod buffer;
 mod bulk;
 mod cmpxchg;
+mod compat;
 mod convert;
 mod errors;
 mod guard;
