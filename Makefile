@@ -96,7 +96,7 @@ chaos:
 ## (CPUID and cmpxchg16b are inline assembly), shm_open, futex_waitv (syscall 449), and the
 ## 1- and 2-byte waits, whose 4-byte snapshot Miri reports as a mixed-size race (by design:
 ## docs/reliability.md)
-MIRI_LIB_SKIP = --skip sixteen --skip shm:: --skip segment_views --skip views_of_two_mappings \
+MIRI_LIB_SKIP = --skip sixteen --skip shm:: --skip os:: --skip segment_views --skip views_of_two_mappings \
 	--skip native_widths_are_lock_free
 MIRI_WAIT_SKIP = --skip sixteen --skip high_half --skip a_store_and_notify --skip neighbours
 miri:
