@@ -4,7 +4,7 @@
 PYTHON ?= python3
 BENCH_PYTHON ?= python3.11
 
-.PHONY: demo test test-rust test-quick dev lint clean bench bench-quick bench-arrays fuzz memcheck chaos miri
+.PHONY: demo test test-rust test-windows-macos test-quick dev lint clean bench bench-quick bench-arrays fuzz memcheck chaos miri
 
 ## demo: several processes count in shared memory; atomics vs multiprocessing.Value
 demo:
@@ -13,6 +13,12 @@ demo:
 ## test: Rust tests, then the Python suite on every CPython 3.9-3.13 present and on 3.13t
 test:
 	tools/test.sh
+
+## test-windows-macos: the core crate's tests cross-compiled for Windows x86_64 and run under
+## wine (processes sharing segments and waking each other included), the C header there, and
+## clippy of both crates for Windows (MSVC) and macOS (arm64, x86_64); sets itself up
+test-windows-macos:
+	tools/test-windows-macos.sh
 
 ## test-quick: the Python suite on the default interpreter only
 test-quick:

@@ -265,7 +265,7 @@ int main(int argc, char **argv) {
     static_assert(sizeof(std::atomic<std::int64_t>) == 8 && std::atomic<std::int64_t>::is_always_lock_free);
     auto *counter = reinterpret_cast<std::atomic<std::int64_t> *>(raw);
     counter->fetch_sub(1);
-    atomics_shm_notify_all(raw);
+    atomics_shm_notify_all_in(&seg, raw);
     std::printf("%lld %lld\n", static_cast<long long>(before), static_cast<long long>(counter->load()));
     atomics_shm_close(&seg);
     return 0;

@@ -15,6 +15,14 @@ cargo clippy -q --workspace --all-targets -- -D warnings
 cargo fmt --check
 RUSTDOCFLAGS="-D warnings" cargo doc -q -p atomics-core --no-deps
 
+# ---- Windows and macOS, from this machine: tools/test-windows-macos.sh (wine, cross-checks) ----
+if [ "${ATOMICS_SKIP_WINDOWS_MACOS:-0}" = 1 ]; then
+    echo "== SKIPPED: Windows and macOS (ATOMICS_SKIP_WINDOWS_MACOS=1)"
+else
+    "$root"/tools/test-windows-macos.sh
+fi
+# ------------------------------------------------------------------------------------------------
+
 pyenv_root=$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")
 interpreters=()
 skipped=()
