@@ -108,6 +108,7 @@ REFUSALS = {
     "wrong magic": ("is not an atomics segment: wrong magic", "not an atomics segment"),
     "another version": ("layout version 2", "another layout version"),
     "wrong data size": ("its data size does not match its length", "not an atomics segment"),
+    "open to other users": ("its mode 0644 lets other users open it", "that other users may open"),
 }
 
 
@@ -128,9 +129,16 @@ def test_a_program_checks_the_header_before_using_a_segment(program, case):
             "wrong magic": native_header(magic=b"atomicz\0"),
             "another version": native_header(version=2),
             "wrong data size": native_header(data_size=16),
+            "open to other users": native_header(),
         }[case]
         raw = raw_segment(header)
         name = "/" + raw.name.lstrip("/")
+        if case == "open to other users":
+            if not os.path.isdir("/dev/shm"):
+                raw.close()
+                raw.unlink()
+                pytest.skip("changes a segment's mode through /dev/shm (Linux)")
+            os.chmod("/dev/shm" + name, 0o644)
     try:
         done = run(prog, "add", name, 1)
     finally:
