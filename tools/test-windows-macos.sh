@@ -11,7 +11,9 @@
 # 3. clippy of both crates, every target, for x86_64-pc-windows-msvc, aarch64-apple-darwin and
 #    x86_64-apple-darwin (clippy type-checks as `cargo check` does; nothing links: no macOS
 #    SDK or MSVC here); the binding through PyO3's cross-compilation settings.
-# 4. The GitHub Actions workflow that runs the suite on Windows and macOS runners, checked with
+# 4. The C header's macOS branch, syntax- and type-checked by GCC with __APPLE__ defined over
+#    Linux's headers (no macOS SDK here).
+# 5. The GitHub Actions workflow that runs the suite on Windows and macOS runners, checked with
 #    actionlint (tools/actionlint.sh); it cannot run here.
 #
 # Sets itself up: the rustup targets, Debian's mingw-w64 and wine64, and a wine prefix cached
@@ -65,6 +67,9 @@ for target in x86_64-pc-windows-msvc aarch64-apple-darwin x86_64-apple-darwin; d
     PYO3_CROSS=1 PYO3_CROSS_PYTHON_VERSION=3.11 \
         cargo clippy -q -p atomics-py --all-targets --target "$target" -- -D warnings
 done
+stage "macOS: the C header's macOS branch, syntax-checked (no macOS SDK here: Linux headers, __APPLE__ defined)"
+gcc -std=c11 -fsyntax-only -Wall -Wextra -Werror -D_GNU_SOURCE -U__linux__ -D__APPLE__ -I include tests/interop/counter.c
+
 stage "the Windows and macOS workflow: actionlint"
 tools/actionlint.sh
 stage "Windows and macOS: all passed"
