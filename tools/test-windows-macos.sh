@@ -8,9 +8,11 @@
 #    trip between two processes (printed, emulated: not a benchmark of Windows).
 # 2. The Python extension built and linked for Windows (x86_64-pc-windows-gnu; PyO3 makes
 #    the import library). No Windows CPython exists here to load it.
-# 3. clippy of both crates, every target, for x86_64-pc-windows-msvc, aarch64-apple-darwin and
-#    x86_64-apple-darwin (clippy type-checks as `cargo check` does; nothing links: no macOS
-#    SDK or MSVC here); the binding through PyO3's cross-compilation settings.
+# 3. clippy of both crates, every target, for x86_64-pc-windows-msvc, aarch64-pc-windows-msvc,
+#    aarch64-apple-darwin and x86_64-apple-darwin, and for i686-pc-windows-msvc (the core
+#    crate's library only: its tests are not yet 32-bit clean). clippy type-checks as `cargo
+#    check` does; nothing links (no macOS SDK or MSVC here); the binding through PyO3's
+#    cross-compilation settings.
 # 4. The C header's macOS branch, syntax- and type-checked by GCC with __APPLE__ defined over
 #    Linux's headers (no macOS SDK here).
 # 5. The GitHub Actions workflow that runs the suite on Windows and macOS runners, checked with
@@ -28,7 +30,8 @@ stage() {
 }
 
 stage "setup: rustup targets, mingw-w64, wine"
-wanted=(x86_64-pc-windows-gnu x86_64-pc-windows-msvc aarch64-apple-darwin x86_64-apple-darwin)
+wanted=(x86_64-pc-windows-gnu x86_64-pc-windows-msvc aarch64-pc-windows-msvc i686-pc-windows-msvc
+        aarch64-apple-darwin x86_64-apple-darwin)
 installed=$(rustup target list --installed)
 missing=()
 for target in "${wanted[@]}"; do
@@ -61,12 +64,18 @@ stage "Windows x86_64: the Python extension builds and links"
 PYO3_CROSS=1 PYO3_CROSS_PYTHON_VERSION=3.11 \
     cargo build -q -p atomics-py --profile dev-release --target $windows --features pyo3/generate-import-lib
 
-for target in x86_64-pc-windows-msvc aarch64-apple-darwin x86_64-apple-darwin; do
+for target in x86_64-pc-windows-msvc aarch64-pc-windows-msvc aarch64-apple-darwin x86_64-apple-darwin; do
     stage "$target: clippy of both crates (type-checked only)"
     cargo clippy -q -p atomics-core --all-targets --target "$target" -- -D warnings
     PYO3_CROSS=1 PYO3_CROSS_PYTHON_VERSION=3.11 \
         cargo clippy -q -p atomics-py --all-targets --target "$target" -- -D warnings
 done
+# 32-bit: the core crate's library and examples (its tests are not yet 32-bit clean).
+stage "i686-pc-windows-msvc: clippy of the binding and of the core crate's library (type-checked only)"
+cargo clippy -q -p atomics-core --lib --examples --target i686-pc-windows-msvc -- -D warnings
+PYO3_CROSS=1 PYO3_CROSS_PYTHON_VERSION=3.11 \
+    cargo clippy -q -p atomics-py --all-targets --target i686-pc-windows-msvc -- -D warnings
+
 stage "macOS: the C header's macOS branch, syntax-checked (no macOS SDK here: Linux headers, __APPLE__ defined)"
 gcc -std=c11 -fsyntax-only -Wall -Wextra -Werror -D_GNU_SOURCE -U__linux__ -D__APPLE__ -I include tests/interop/counter.c
 
