@@ -592,3 +592,105 @@ pub(crate) unsafe fn wake(addr: *const u8, _width: Width, all: bool) {
         None => unsafe { WakeByAddressSingle(addr.cast()) },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shm::{Kind, Segment};
+
+    /// A mapping named like a segment, of two pages, made with `attributes` (null: the
+    /// process's default security), holding a valid header of one INT of width 8.
+    fn planted(name: &str, attributes: *const SECURITY_ATTRIBUTES) -> OwnedHandle {
+        let wide = object_name(name, "").unwrap();
+        // SAFETY: a pagefile-backed mapping of two pages under a NUL-terminated name.
+        let raw = unsafe {
+            CreateFileMappingW(INVALID_HANDLE_VALUE, attributes, PAGE_READWRITE, 0, 2 * PAGE as u32, wide.as_ptr())
+        };
+        assert!(!raw.is_null(), "{}", last_error());
+        // SAFETY: a handle just opened, owned here.
+        let handle = unsafe { OwnedHandle::from_raw_handle(raw) };
+        // SAFETY: maps the new mapping, writes a header into its first bytes, unmaps it.
+        unsafe {
+            let view = MapViewOfFile(raw, FILE_MAP_READ | FILE_MAP_WRITE, 0, 0, 0);
+            assert!(!view.Value.is_null());
+            let mut header = [0u8; 32];
+            header[0..8].copy_from_slice(b"atomics\0");
+            header[8..12].copy_from_slice(&1u32.to_ne_bytes());
+            header[12..16].copy_from_slice(&64u32.to_ne_bytes());
+            header[16..24].copy_from_slice(&8u64.to_ne_bytes());
+            header[24..28].copy_from_slice(&8u32.to_ne_bytes());
+            header[28..32].copy_from_slice(&(Kind::Int as u32).to_ne_bytes());
+            std::ptr::copy_nonoverlapping(header.as_ptr(), view.Value.cast::<u8>(), 32);
+            UnmapViewOfFile(view);
+        }
+        handle
+    }
+
+    fn refusal(name: &str) -> String {
+        match Segment::open(name) {
+            Err(ShmError::Io(e)) if e.kind() == io::ErrorKind::PermissionDenied => e.to_string(),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_owner_only_mapping_is_accepted() {
+        let security = OwnerOnly::new().unwrap();
+        let attributes = security.attributes();
+        let _held = planted("/atomics_testowneronly", &attributes);
+        assert_eq!(Segment::open("/atomics_testowneronly").unwrap().header().width, 8);
+    }
+
+    #[test]
+    fn a_mapping_every_user_may_open_is_refused() {
+        // The user's own, with a null access list: everyone gets everything.
+        let user = user_sid().unwrap();
+        let mut descriptor = SECURITY_DESCRIPTOR::default();
+        let sd: PSECURITY_DESCRIPTOR = (&mut descriptor as *mut SECURITY_DESCRIPTOR).cast();
+        // SAFETY: `descriptor` is writable storage for a descriptor that lives past the call.
+        unsafe {
+            assert_ne!(InitializeSecurityDescriptor(sd, SECURITY_DESCRIPTOR_REVISION), 0);
+            assert_ne!(SetSecurityDescriptorOwner(sd, user.as_ptr().cast_mut().cast(), 0), 0);
+            assert_ne!(SetSecurityDescriptorDacl(sd, 1, null_mut(), 0), 0);
+        }
+        let attributes = SECURITY_ATTRIBUTES {
+            nLength: size_of::<SECURITY_ATTRIBUTES>() as u32,
+            lpSecurityDescriptor: sd.cast(),
+            bInheritHandle: 0,
+        };
+        let _held = planted("/atomics_testnulldacl", &attributes);
+        let why = refusal("/atomics_testnulldacl");
+        assert!(why.ends_with("it has no access control list, so every user may open it"), "{why}");
+    }
+
+    #[test]
+    fn a_mapping_that_lets_everyone_in_is_refused() {
+        use windows_sys::Win32::Security::{CreateWellKnownSid, WinWorldSid};
+        // The owner-only descriptor's access list, and one more entry: Everyone.
+        let user = user_sid().unwrap();
+        let mut world = [0u32; 17];
+        let mut len = 68u32;
+        let mut acl = vec![0u32; 64];
+        let acl_ptr = acl.as_mut_ptr().cast::<ACL>();
+        let mut descriptor = SECURITY_DESCRIPTOR::default();
+        let sd: PSECURITY_DESCRIPTOR = (&mut descriptor as *mut SECURITY_DESCRIPTOR).cast();
+        // SAFETY: writable storage of the sizes given, living past the calls.
+        unsafe {
+            assert_ne!(CreateWellKnownSid(WinWorldSid, null_mut(), world.as_mut_ptr().cast(), &mut len), 0);
+            assert_ne!(InitializeAcl(acl_ptr, 256, ACL_REVISION), 0);
+            assert_ne!(AddAccessAllowedAce(acl_ptr, ACL_REVISION, GENERIC_ALL, user.as_ptr().cast_mut().cast()), 0);
+            assert_ne!(AddAccessAllowedAce(acl_ptr, ACL_REVISION, GENERIC_ALL, world.as_mut_ptr().cast()), 0);
+            assert_ne!(InitializeSecurityDescriptor(sd, SECURITY_DESCRIPTOR_REVISION), 0);
+            assert_ne!(SetSecurityDescriptorOwner(sd, user.as_ptr().cast_mut().cast(), 0), 0);
+            assert_ne!(SetSecurityDescriptorDacl(sd, 1, acl_ptr, 0), 0);
+        }
+        let attributes = SECURITY_ATTRIBUTES {
+            nLength: size_of::<SECURITY_ATTRIBUTES>() as u32,
+            lpSecurityDescriptor: sd.cast(),
+            bInheritHandle: 0,
+        };
+        let _held = planted("/atomics_testeveryone", &attributes);
+        let why = refusal("/atomics_testeveryone");
+        assert!(why.ends_with("its access control list lets other users open it"), "{why}");
+    }
+}
