@@ -67,6 +67,15 @@ find_python() {   # NAME SOURCE: prints the interpreter's path, or nothing when 
     esac
 }
 
+
+# ---- Windows and macOS, from this machine: tools/test-windows-macos.sh (wine, cross-checks) ----
+if [ "${ATOMICS_SKIP_WINDOWS_MACOS:-0}" = 1 ]; then
+    echo "== SKIPPED: Windows and macOS (ATOMICS_SKIP_WINDOWS_MACOS=1)"
+else
+    "$root"/tools/test-windows-macos.sh
+fi
+# ------------------------------------------------------------------------------------------------
+
 interpreters=()
 skipped=()
 while read -r name source; do
