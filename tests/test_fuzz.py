@@ -680,6 +680,18 @@ def conv_usize(x):
     return v, None
 
 
+def released_first(method, order):
+    """What a call on released memory raises: atomics 1.0's released ValueError, before any
+    argument is looked at, except bit_test's order, which 1.0 checks first."""
+    if method == "bit_test":
+        o, err = conv_order(order)
+        if err is not None:
+            return Prediction().only(err, "'order' (bit_test checks it first)")
+        if o not in LOAD_ORDERS:
+            return Prediction().only(MemoryOrderError, "'order' (bit_test checks it first)")
+    return Prediction().only(ValueError, "released")
+
+
 class Prediction:
     def __init__(self):
         self.errors = {}  # exception type -> set of reasons
@@ -2215,7 +2227,7 @@ class FuzzMachine(RuleBasedStateMachine):
         if t.backing.kind == "uninit":
             return p.only(ValueError, "released"), None
         if t.backing.released:
-            p.add(ValueError, "released")
+            return released_first(method, bound.get("order")), None
         w = t.width
         if t.readonly and op is not None and op not in READ_ONLY_OPS:
             p.add(UnsupportedOperationException, "read-only")
@@ -3407,6 +3419,8 @@ class FuzzMachine(RuleBasedStateMachine):
                 p.only(TypeError, "binding")
             elif at.backing.kind == "uninit":
                 p.only(ValueError, "released")
+            elif at.backing.released:
+                p = released_first(method, bound.get("order"))
             else:
                 i, idx_err = conv_element_index(bound["index"], at.n)
                 et = at.element_target(i)
@@ -3556,8 +3570,8 @@ class FuzzMachine(RuleBasedStateMachine):
         if at.backing.kind == "uninit":
             p.add(ValueError, "released")
             return p, None
-        if at.backing.released:
-            p.add(ValueError, "released")
+        if at.backing.released:  # before any argument is looked at
+            return (p if p.errors else p.only(ValueError, "released")), None
         if method != "load_all" and at.readonly:
             p.add(UnsupportedOperationException, "read-only")
         order, err = conv_order(bound.get("order"))
