@@ -106,8 +106,9 @@ impl<V: Values> Family<'_, V> {
     }
 
     /// Fails unless `op` exists here, for checks that must precede argument conversion.
+    /// (Released memory was refused when the family was made.)
+    #[inline(always)]
     fn check_supported(&self, py: Python<'_>, op: OpType) -> PyResult<()> {
-        self.backing.check_open()?;
         self.region.check_supported(op).map_err(|e| core_error(py, e))
     }
 
@@ -278,20 +279,24 @@ impl<V: Values> Family<'_, V> {
     ) -> PyResult<Bound<'py, PyAny>> {
         let h = self;
         let orders = || -> PyResult<_> { Ok((memory_order(success, names.0)?, memory_order(failure, names.1)?)) };
-        let (e, d, (s, f));
-        if V::CHECKS_BEFORE_CONVERSION {
+        let checked_orders = if V::CHECKS_BEFORE_CONVERSION {
             // atomics 1.0's bytes order: support, the operands' lengths, the orders, and only
             // then the conversion of the operands (which may run their code).
             h.check_supported(py, op)?;
             V::check_length(expected, h.region.width(), "expected")?;
             V::check_length(desired, h.region.width(), "desired")?;
-            (s, f) = orders()?;
+            let (s, f) = orders()?;
             check_fail_order(op, s, f).map_err(|e| core_error(py, e))?;
-            (e, d) = (self.parse(expected, "expected", true)?, self.parse(desired, "desired", true)?);
+            Some((s, f))
         } else {
-            (e, d) = (self.parse(expected, "expected", true)?, self.parse(desired, "desired", true)?);
-            (s, f) = orders()?;
-        }
+            None
+        };
+        let e = self.parse(expected, "expected", true)?;
+        let d = self.parse(desired, "desired", true)?;
+        let (s, f) = match checked_orders {
+            Some(orders) => orders,
+            None => orders()?,
+        };
         let outcome = h.enter()?.compare_exchange(op, e, d, s, f);
         match outcome.map_err(refused(py))? {
             Ok(previous) => new_result(true, V::expected_on_success(expected, previous, h.region.width(), h.signed)?),

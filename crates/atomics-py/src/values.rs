@@ -103,10 +103,12 @@ impl Values for Bytes {
 
     const BYTES: bool = true;
 
+    #[inline(always)]
     fn check_length(obj: &Bound<'_, PyAny>, width: Width, name: &str) -> PyResult<()> {
         check_bytes_length(obj, width, name)
     }
 
+    #[inline(always)]
     fn parse(obj: &Bound<'_, PyAny>, width: Width, _signed: bool, name: &str, cmpxchg: bool) -> PyResult<u128> {
         bytes_to_bits(obj, width, name, cmpxchg)
     }
