@@ -56,7 +56,7 @@ impl Handle {
     }
 
     /// The operations on values of family `V`, or the released `ValueError`: checked here,
-    /// before an operation looks at any argument, as `atomics` 1.0 does. One relaxed load;
+    /// before an operation looks at any argument, as `atomics` 1.0 does. One load of the flag;
     /// what keeps the memory valid is the later [`Backing::enter`], since converting the
     /// arguments can run Python code that releases it.
     #[inline(always)]
