@@ -256,8 +256,15 @@ fn measure_bytes_length(obj: &Bound<'_, PyAny>, width: Width, name: &str) -> PyR
     } else if has_buffer(obj) {
         buffer_size(obj)?
     } else {
-        let class = obj.get_type();
-        if !class.hasattr("__len__")? && class.hasattr("__iter__")? {
+        // SAFETY: `obj` is valid; the checks only read its type's slots, as len() and iter() do.
+        let (has_len, has_iter) = unsafe {
+            let class = ffi::Py_TYPE(obj.as_ptr());
+            let (sequence, mapping) = ((*class).tp_as_sequence, (*class).tp_as_mapping);
+            let has_len = (!sequence.is_null() && (*sequence).sq_length.is_some())
+                || (!mapping.is_null() && (*mapping).mp_length.is_some());
+            (has_len, (*class).tp_iter.is_some())
+        };
+        if !has_len && has_iter {
             return Ok(());
         }
         obj.len()?
