@@ -4,7 +4,7 @@
 PYTHON ?= python3
 BENCH_PYTHON ?= python3.11
 
-.PHONY: demo test test-rust test-windows-macos test-quick dev lint clean bench bench-quick bench-arrays fuzz memcheck chaos miri
+.PHONY: demo test test-rust test-windows-macos test-quick typecheck dev lint clean bench bench-quick bench-arrays fuzz memcheck chaos miri
 
 ## demo: several processes count in shared memory; atomics vs multiprocessing.Value
 demo:
@@ -25,6 +25,13 @@ test-windows-macos:
 ## test-quick: the Python suite on the default interpreter only
 test-quick:
 	@venv=$$(tools/env.sh $(PYTHON)) && $$venv/bin/python -m pytest -q -p no:cacheprovider
+
+## typecheck: the static type checks alone (mypy --strict, pyright strict, stubtest, the native
+## stub's parameters) on the default interpreter (3.10 or later)
+typecheck:
+	@venv=$$(tools/env.sh $(PYTHON)) && \
+	$$venv/bin/python -m pip install -q --disable-pip-version-check -r tools/requirements-typing.txt && \
+	ATOMICS_TYPING=1 $$venv/bin/python -m pytest -q -p no:cacheprovider tests/test_typing.py tests/test_stubs.py
 
 ## test-rust: the core crate's tests, doctests included
 test-rust:
