@@ -59,13 +59,14 @@ import report  # noqa: E402
 ROOT = envs.ROOT
 DOCS = os.path.join(ROOT, "docs", "benchmarks")
 MEASURE = os.path.join(HERE, "measure.py")
-SECTIONS = ("ops", "scaling", "pingpong", "arrays")
+SECTIONS = ("ops", "scaling", "pingpong", "arrays", "instructions")
 # what each section puts in a job's result (measure.py)
 SECTION_KEYS = {
     "ops": ("ops", "variants", "costs", "empty_loop_ns", "import_s", "threads", "processes"),
     "scaling": ("scaling", "gil_enabled_after_import", "gil_enabled"),
     "pingpong": ("pingpong",),
     "arrays": ("arrays",),
+    "instructions": ("instructions",),
 }
 
 
@@ -113,8 +114,8 @@ class Job:
             self._measure(quick)
 
     def _measure(self, quick):
-        cmd = [self.python, MEASURE, self.adapter] + (["--variants"] if self.variants and "ops" in self.sections
-                                                      else []) + (
+        cmd = [self.python, MEASURE, self.adapter] + (
+            ["--variants"] if self.variants and {"ops", "instructions"} & set(self.sections) else []) + (
             ["--quick"] if quick else []) + (
             ["--sections", ",".join(self.sections)] if self.sections != ("ops",) else [])
         self.argv = " ".join(shlex.quote(os.path.relpath(a, ROOT) if os.path.isabs(a) and a.startswith(ROOT) else a)
@@ -166,10 +167,13 @@ PEERS = [
 FT_UTILS = ("ft-utils", "ft-utils", "ft-utils", "ft-utils", "ft_utils.concurrency")  # from 3.13
 
 
+OPS = ("ops", "instructions")  # the single-thread rows: timed, and their instructions counted
+
+
 def peer_jobs(pyver, base, peers, suffix=""):
     """The jobs measuring `peers` (of PEERS) on CPython `pyver` (interpreter `base`); `suffix`
     makes their keys unique when they are measured on several versions."""
-    return [Job(key + suffix, label, adapter, pyver, base=base, pip=pip, module=module, venv_name=key)
+    return [Job(key + suffix, label, adapter, pyver, base=base, pip=pip, module=module, venv_name=key, sections=OPS)
             for key, label, adapter, pip, module in peers]
 
 
@@ -180,15 +184,15 @@ def plan(args):
     v311 = envs.short(envs.python_version(base311))
     jobs = [
         Job("ours-" + v311, "atomics 2.0 (this)", "atomics", v311, python=ours311, ours=True, variants=True,
-            sections=("ops", "scaling", "pingpong", "arrays")),
+            sections=("ops", "scaling", "pingpong", "arrays", "instructions")),
     ] + peer_jobs(v311, base311, PEERS) + [
-        Job("stdlib-" + v311, "stdlib", "stdlib", v311, python=base311),
+        Job("stdlib-" + v311, "stdlib", "stdlib", v311, python=base311, sections=OPS),
     ]
     py313 = envs.find_python313()
     later = [
-        Job("ours-3.13", "atomics 2.0 (this)", "atomics", "3.13", base=py313, ours=True),
+        Job("ours-3.13", "atomics 2.0 (this)", "atomics", "3.13", base=py313, ours=True, sections=OPS),
     ] + peer_jobs("3.13", py313, [FT_UTILS]) + [
-        Job("stdlib-3.13", "stdlib", "stdlib", "3.13", base=py313),
+        Job("stdlib-3.13", "stdlib", "stdlib", "3.13", base=py313, sections=OPS),
     ]
     for job in later:
         if py313 is None:
@@ -197,9 +201,10 @@ def plan(args):
     # today's CPython: every other library too, each where it installs (the others are reported)
     py314, error = envs.debian_python("3.14")
     later = [
-        Job("ours-3.14", "atomics 2.0 (this)", "atomics", "3.14", base=py314, ours=True, own_target=True),
+        Job("ours-3.14", "atomics 2.0 (this)", "atomics", "3.14", base=py314, ours=True, own_target=True,
+            sections=OPS),
     ] + peer_jobs("3.14", py314, PEERS + [FT_UTILS], suffix="-3.14") + [
-        Job("stdlib-3.14", "stdlib", "stdlib", "3.14", base=py314),
+        Job("stdlib-3.14", "stdlib", "stdlib", "3.14", base=py314, sections=OPS),
     ]
     for job in later:
         if py314 is None:
