@@ -34,22 +34,22 @@ which is the same in both intervals: what is left is n/2 iterations of the loop,
 figure. The same is counted for the empty loop (`for _ in range(n): pass`) with the same n
 (range(n) makes no new int below 257: the same n makes the same ints); the row's gross minus
 the empty loop's is the row's net figure, instructions per call, as the ns rows are net of the
-empty loop. The figure is the median of the 3 repetitions; all are kept (`runs`).
+empty loop. The figure is the least of the 3 repetitions (as the ns are the best of 5 runs);
+all are kept (`runs`).
 
-What makes the count the same in every run:
-- valgrind runs under `setarch -R` (no address randomisation) with PYTHONHASHSEED=0 and the
-  garbage collector off (as in the timed loops). Two runs of the same build give the same
-  figures to the last digit.
-- Before each repetition, shape_heap() leaves a half-full pymalloc pool at the head of every
-  size class (below). Without it, the loop's short-lived objects (its range ints, a result)
-  can land in a pool with a single free block, which pymalloc unlinks as full at each
-  allocation and links again at each free: 17 more instructions per call that depend on what
-  was allocated before (measured: the same exchange() counted 724 or 743 by the history of
-  the heap), not on the call.
-- What remains varies with the address of a freed block (pymalloc's radix-tree check takes a
-  few more instructions in part of an arena): a repetition now and then differs by 4-12
-  instructions per call; the median takes the usual one. `spread` is the largest difference
-  between the repetitions of a row.
+What makes the counts the same in every run, and what is left:
+- valgrind runs under `setarch -R` (no address randomisation), with PYTHONHASHSEED=0 and the
+  garbage collector off (as in the timed loops). Two runs of one build give the same figures.
+- The counts depend on where pymalloc puts the loop's short-lived objects (its range ints, a
+  result). In a pool with a single free block, pymalloc unlinks the pool as full at each
+  allocation and links it again at each free: 15 to 19 instructions more per call, which come
+  from what was allocated before, not from the call (the same exchange() counted 724 or 743,
+  by the history of the heap). And pymalloc's check of a freed address takes a few more
+  instructions in one part of an arena than in the other. So before each repetition,
+  shape_heap() leaves a half-full pool at the head of each size class, a different layout each
+  time (3, 4, 5 pools' worth), and the least of the repetitions is kept: the cheapest placement.
+  The repetitions of most rows agree; `spread` says in how many they differ, and where most
+  (typically one repetition of a row 4-19 instructions per call above the others).
 
 Instructions are not time: a locked instruction counts one and costs tens of cycles, a cache
 miss counts nothing. They show exactly, on a busy machine, what a change adds or removes.
@@ -65,7 +65,6 @@ import os
 import re
 import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -130,23 +129,24 @@ def ladder_n(mode, per_call):
 POOL_BYTES = 16384  # pymalloc's pool (16 KiB since CPython 3.10; 4 KiB before: then this covers more pools)
 
 
-def shape_heap():
-    """Objects in every pymalloc size class (16 to 512 bytes), every other one of three
-    pools' worth freed, returned to be kept alive while a row is counted. Then the pool
-    that hands out the loop's short-lived objects (the first of its class's list) is half
-    full and stays so. Without this, it can be a pool with a single free block, which
-    pymalloc unlinks as full on each allocation and links again on each free: 6 + 11
-    instructions per call that come from what ran before, not from the call."""
+def shape_heap(pools=3):
+    """Objects in every pymalloc size class (16 to 512 bytes), `pools` pools' worth each, of
+    which every other one after the first pool's worth is freed; returned, to be kept alive
+    while a row is counted. The last pool to get a block back, the first of its class's list
+    (where the loop's short-lived objects come from), is then half full, and stays so while
+    they come and go. Without this it can be a pool with a single free block, which pymalloc
+    unlinks as full on each allocation and links again on each free: 6 + 11 instructions per
+    call that come from what ran before, not from the call."""
     kept = []
     for size in range(16, 513, 16):
-        count = 3 * (POOL_BYTES // size)
+        count = pools * (POOL_BYTES // size)
         if size == 16:
             objects = list(itertools.starmap(object, itertools.repeat((), count)))
         elif size == 32:
             objects = list(range(1000, 1000 + count))  # fresh one-digit ints (28 bytes), nothing temporary
         else:
             objects = list(map(bytes, itertools.repeat(size - 40, count)))  # 33 + len bytes: this size class
-        del objects[count // 3::2]
+        del objects[count // pools::2]
         kept.append(objects)
     return kept
 
@@ -160,12 +160,12 @@ class Counter:
 
     def runs(self, run, n):
         """Gross instructions per iteration of run(n), the instructions of run(n) minus those
-        of run(n // 2), over n - n // 2; one per repetition."""
+        of run(n // 2), over n - n // 2; one per repetition, each on another heap layout."""
         dumps, half = self.dumps, n // 2
         run(half)  # once more before counting: what happens once stays out
         runs = []
-        for _ in range(self.mode["reps"]):
-            shaped = shape_heap()
+        for rep in range(self.mode["reps"]):
+            shaped = shape_heap(3 + rep)  # another layout each time
             marks = [0, 0, 0]  # the same statements around both runs: they cancel out
             marks[0] = dumps.dump()
             run(half)
@@ -180,12 +180,12 @@ class Counter:
     def empty_loop(self, n):
         if n not in self.empty:
             runs = self.runs(self.make_loop(self.empty_row), n)
-            self.empty[n] = {"gross": statistics.median(runs), "runs": runs}
+            self.empty[n] = {"gross": min(runs), "runs": runs}
         return self.empty[n]["gross"]
 
     def row(self, row):
         """{"n", "gross", "runs", "empty", "instructions"} of one Row: instructions per
-        iteration of its loop (the median of the runs), of the empty loop with the same n
+        iteration of its loop (the least of the runs), of the empty loop with the same n
         (range(n) makes no new int below 257: the same n, the same ints), and the
         difference: instructions per call."""
         run = self.make_loop(row)
@@ -196,7 +196,7 @@ class Counter:
         dumps.read(before)
         n = ladder_n(self.mode, dumps.read(probed) / probe)
         runs = self.runs(run, n)
-        gross, empty = statistics.median(runs), self.empty_loop(n)
+        gross, empty = min(runs), self.empty_loop(n)
         return {"n": n, "gross": gross, "runs": runs, "empty": empty, "instructions": gross - empty}
 
 
@@ -259,8 +259,9 @@ def measure(adapter, variants=False, quick=False, python=None):
     """Instructions per call of every row of `adapter`, under `python` (default: this
     interpreter): (result, None) or (None, error). result: {"groups": {group: {name: {"call",
     "note", "n", "gross", "runs", "empty", "instructions", "alternatives"}}}, "empty_loop": {n:
-    {"gross", "runs"}}, "valgrind", "mode", "reps", "n", "spread" (instructions per call),
-    "spread_share" (of the gross figure), "seconds"}. "alternatives": where the library has
+    {"gross", "runs"}}, "valgrind", "mode", "reps", "n", "spread", "seconds"}. "spread": the row
+    (empty loops included) whose repetitions differ most, as a share of its gross figure: "row",
+    "instructions" (per call), "share"; and how many rows' repetitions differ at all. "alternatives": where the library has
     several ways (libs.Fastest), each one's instructions; the row is the one with the fewest."""
     valgrind = shutil.which("valgrind")
     if not valgrind:
@@ -288,15 +289,19 @@ def measure(adapter, variants=False, quick=False, python=None):
             return None, "the callgrind child exited with status %d" % proc.returncode
         raw = json.loads(proc.stdout.strip().splitlines()[-1])
     mode = QUICK if quick else FULL
-    spread = []  # (instructions per call, share of the figure) between the runs of one row
-    for rows in raw["groups"].values():
-        for r in rows.values():
-            spread.append((max(r["runs"]) - min(r["runs"]), (max(r["runs"]) - min(r["runs"])) / r["gross"]))
-    for e in raw["empty"].values():
-        spread.append((max(e["runs"]) - min(e["runs"]), (max(e["runs"]) - min(e["runs"])) / e["gross"]))
+    spread = []  # (share of the gross figure, instructions per call, row): between the repetitions of a row
+    for group, rows in raw["groups"].items():
+        for name, r in rows.items():
+            spread.append(((max(r["runs"]) - min(r["runs"])) / r["gross"], max(r["runs"]) - min(r["runs"]),
+                           "%s %s" % (group, name)))
+    for n, e in raw["empty"].items():
+        spread.append(((max(e["runs"]) - min(e["runs"])) / e["gross"], max(e["runs"]) - min(e["runs"]),
+                       "the empty loop with n = {:,}".format(int(n))))
+    worst = max(spread)
     return {"groups": raw["groups"], "empty_loop": raw["empty"], "valgrind": valgrind_version(valgrind),
             "mode": "quick" if quick else "full", "reps": mode["reps"], "n": mode["n"],
-            "spread": max(s for s, _ in spread), "spread_share": max(p for _, p in spread),
+            "spread": {"share": worst[0], "instructions": worst[1], "row": worst[2],
+                       "rows_that_moved": sum(1 for x in spread if x[1] > 0.5), "rows": len(spread)},
             "seconds": time.time() - began}, None
 
 
@@ -365,10 +370,11 @@ def print_table(result, pyver, last, references, reference_date, out=sys.stdout)
               file=out)
         if k == 0:
             print("  ".join("-" * w for w in widths), file=out)
-    print("%d repetition(s) of each row in one process, the median shown; largest spread between them: %.2f "
-          "instructions per call (%.2f%%); %.0f s under %s" % (
-              result["reps"], result["spread"], 100 * result["spread_share"], result["seconds"], result["valgrind"]),
-          file=out)
+    spread = result["spread"]
+    print("%d repetition(s) of each row in one process, on other heap layouts, the least shown; they differ in %d "
+          "of %d rows, most in %s: by %.1f instructions per call (%.1f%%). %.0f s under %s" % (
+              result["reps"], spread["rows_that_moved"], spread["rows"], spread["row"], spread["instructions"],
+              100 * spread["share"], result["seconds"], result["valgrind"]), file=out)
     if last:
         print("before: %s (%s)" % (last.get("date"), last.get("commit")), file=out)
     if references:

@@ -590,8 +590,10 @@ def main():
         if error:
             result["failures"].append("%s: counting instructions failed: %s" % (args.adapter, error))
         else:
-            log("  instructions: %.0f s, largest spread between runs %.2f instructions per call"
-                % (result["instructions"]["seconds"], result["instructions"]["spread"]))
+            spread = result["instructions"]["spread"]
+            log("  instructions: %.0f s; repetitions differ in %d of %d rows, most in %s (%.1f instructions per call)"
+                % (result["instructions"]["seconds"], spread["rows_that_moved"], spread["rows"], spread["row"],
+                   spread["instructions"]))
     result["gil_enabled"] = {"start": gil_at_start, "end": gil_enabled()}
     log("  GIL enabled: %s at the start, %s at the end%s" % (
         gil_at_start, result["gil_enabled"]["end"], " (free-threaded build)" if result["free_threaded"] else ""))
