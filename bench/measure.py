@@ -590,10 +590,10 @@ def main():
         if error:
             result["failures"].append("%s: counting instructions failed: %s" % (args.adapter, error))
         else:
-            spread = result["instructions"]["spread"]
-            log("  instructions: %.0f s; repetitions differ in %d of %d rows, most in %s (%.1f instructions per call)"
-                % (result["instructions"]["seconds"], spread["rows_that_moved"], spread["rows"], spread["row"],
-                   spread["instructions"]))
+            counted, spread = result["instructions"], result["instructions"]["spread"]
+            log("  instructions: %.0f s; %s" % (counted["seconds"], "one repetition" if counted["reps"] == 1 else
+                "repetitions differ in %d of %d rows, most in %s (%.1f instructions per call)" % (
+                    spread["rows_that_moved"], spread["rows"], spread["row"], spread["instructions"])))
     result["gil_enabled"] = {"start": gil_at_start, "end": gil_enabled()}
     log("  GIL enabled: %s at the start, %s at the end%s" % (
         gil_at_start, result["gil_enabled"]["end"], " (free-threaded build)" if result["free_threaded"] else ""))

@@ -398,7 +398,12 @@ def ops_table(run, pyver, metric):
         row = [TITLES[op]] + [cell(j, "ops", op, metric=metric) for j in cols]
         shape = libs.SHAPE_OF.get(op)
         theirs = value(std, "ops", shape, metric) if shape and std_ok else None
-        row.append("%s %s" % (fmt_value(theirs, metric), code(shape)) if shape and std_ok else "—")
+        if not shape or not std_ok:
+            row.append("—")
+        elif metric == "instructions" and counted(std) is None:
+            row.append("not counted")
+        else:
+            row.append("%s %s" % (fmt_value(theirs, metric), code(shape)))
         mine = value(me, "ops", op, metric) if me["status"] == "ok" else None
         alt = fastest_alternative(run, pyver, op, metric)
         if mine is None or alt is None:
@@ -532,8 +537,9 @@ def instructions_section(run):
         spreads.append(spread["rows_that_moved"])
         count = sum(len(g) for g in c["groups"].values())
         rows.append([header_label(job), job["pyver"], "%d rows" % count, "{:,}".format(c["n"]),
-                     "%d of %d; most: %s, by %.0f (%.1f%%)" % (spread["rows_that_moved"], spread["rows"], spread["row"],
-                                                              spread["instructions"], 100 * spread["share"]),
+                     "one repetition" if c["reps"] == 1 else "%d of %d; most: %s, by %.0f (%.1f%%)" % (
+                         spread["rows_that_moved"], spread["rows"], spread["row"], spread["instructions"],
+                         100 * spread["share"]),
                      "%.0f s" % c["seconds"], "`%s`" % rec["argv"] if rec.get("argv") else job["key"]])
     first = next((counted(j) for j in jobs if counted(j)), None)
     quick = first is not None and first["mode"] == "quick"
@@ -545,7 +551,7 @@ def instructions_section(run):
         "a row's gross figure is (instructions of `run(n)` − those of `run(n/2)`) / (n/2), which cancels all "
         "that surrounds the loop, and its net figure, shown in the tables, subtracts the empty loop's, counted "
         "the same way with the same n. Everything the process executes counts: the interpreter's dispatch, the "
-        "call, the library, the allocator. n is %s (fewer for the rows above %s instructions per call); %s. "
+        "call, the library, the allocator. %s. "
         "Runs are made without address randomisation (`setarch -R`), with PYTHONHASHSEED=0 and the garbage "
         "collector off: two runs of one build give the same figures. What is left depends on where pymalloc "
         "puts the loop's short-lived objects: in a pool with a single free block it unlinks and links the pool "
@@ -554,10 +560,11 @@ def instructions_section(run):
         "starts from another heap layout with a half-full pool at the head of every size class, and the least "
         "is kept, the cheapest placement%s."
         % (" (%s)" % first["valgrind"] if first else "",
-           "{:,}".format(first["n"]) if first else "N",
-           "{:,}".format(FULL_BUDGET // first["n"]) if first and not quick else "a budget",
-           "one repetition (quick mode: the figures are noise)" if quick else
-           "the least of %d repetitions" % (first["reps"] if first else 3),
+           "n is %s or fewer, one repetition (quick mode: the figures are noise; each library is counted once, "
+           "on 3.11, and ft-utils on 3.13)" % "{:,}".format(first["n"]) if quick else
+           "n is %s (fewer for the rows above %s instructions per call); the least of %d repetitions" % (
+               "{:,}".format(first["n"]) if first else "N",
+               "{:,}".format(FULL_BUDGET // first["n"]) if first else "N", first["reps"] if first else 3),
            "" if quick or not spreads else "; the table below says in how many rows (empty loops included) "
            "the repetitions differed, and by how much at most"),
         "",
