@@ -62,8 +62,8 @@ import gc
 import itertools
 import json
 import os
-import re
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -126,7 +126,7 @@ def ladder_n(mode, per_call):
     return max(mode["n"] // LADDER[-1], 2)
 
 
-POOL_BYTES = 16384  # pymalloc's pool (16 KiB since CPython 3.10; 4 KiB before: then this covers more pools)
+POOL_BYTES = 16384  # pymalloc's pool on 3.11 and 3.13 (sys._debugmallocstats); smaller ones: more are shaped
 
 
 def shape_heap(pools=3):
@@ -255,14 +255,15 @@ def compile_helper(directory):
     return lib, None
 
 
-def measure(adapter, variants=False, quick=False, python=None):
-    """Instructions per call of every row of `adapter`, under `python` (default: this
-    interpreter): (result, None) or (None, error). result: {"groups": {group: {name: {"call",
+def measure(adapter, variants=False, quick=False):
+    """Instructions per call of every row of `adapter`, under this interpreter: (result, None)
+    or (None, error). result: {"groups": {group: {name: {"call",
     "note", "n", "gross", "runs", "empty", "instructions", "alternatives"}}}, "empty_loop": {n:
     {"gross", "runs"}}, "valgrind", "mode", "reps", "n", "spread", "seconds"}. "spread": the row
     (empty loops included) whose repetitions differ most, as a share of its gross figure: "row",
-    "instructions" (per call), "share"; and how many rows' repetitions differ at all. "alternatives": where the library has
-    several ways (libs.Fastest), each one's instructions; the row is the one with the fewest."""
+    "instructions" (per call), "share"; and how many rows' repetitions differ at all.
+    "alternatives": where the library has several ways (libs.Fastest), each one's
+    instructions; the row is the one with the fewest."""
     valgrind = shutil.which("valgrind")
     if not valgrind:
         return None, "valgrind is not installed"
@@ -274,7 +275,7 @@ def measure(adapter, variants=False, quick=False, python=None):
         base = os.path.join(tmp, "callgrind.out")
         # no address randomisation (where setarch can turn it off): the same addresses every run
         norandom = [shutil.which("setarch"), platform.machine(), "-R"] if shutil.which("setarch") else []
-        cmd = norandom + [valgrind] + VALGRIND_ARGS + ["--callgrind-out-file=" + base, python or sys.executable,
+        cmd = norandom + [valgrind] + VALGRIND_ARGS + ["--callgrind-out-file=" + base, sys.executable,
                                             os.path.abspath(__file__), "--child", "--helper", helper,
                                             "--base", base, adapter] + (
             ["--variants"] if variants else ["--no-variants"]) + (["--quick"] if quick else [])

@@ -24,9 +24,6 @@ Those are the "ops" section, the default. Four more can be asked for:
 - "pingpong": round trips between this process and a spawned child (libs.PingPongCase), the
   library's and the standard library's baselines in alternating blocks: median and 99th
   percentile of the round-trip times, after a warm-up in each block.
-- "instructions": instructions per call of the "ops" rows (and variants and costs), counted
-  exactly by valgrind's callgrind in a child process (bench/instructions.py, which says how);
-  this process only starts it.
 - "arrays": arrays of atomics, in ns per element (libs.ArrayCase): the per-call path (a Python
   loop over a list of ints), the bulk operations (add_at, load_all, store_all) and numpy's
   non-atomic equivalents, on the same data in this process. Each row is first called once on
@@ -34,6 +31,9 @@ Those are the "ops" section, the default. Four more can be asked for:
   run lasts about ARRAY_SECONDS), the rows taking turns within each repetition so that they
   all meet the same machine. Then 1 vs 2 threads adding into one array (libs.ArrayThreadsCase),
   the whole histogram checked exactly after every run.
+- "instructions": instructions per call of the "ops" rows (and variants and costs), counted
+  exactly by valgrind's callgrind in a child process (bench/instructions.py, which says how);
+  this process only starts it.
 """
 
 import argparse

@@ -271,7 +271,8 @@ def targets(run):
         handle, same = sc["handle"], sc.get("same")
         shared = ("one shared object: %s M ops/s with 2 threads (%.2f× one thread)"
                   % (fmt_mops(same["threads"]["2"]), same["speedup"])) if same else ""
-        add(job["pyver"], "free-threaded: 2 threads with a handle each vs 1 thread", "≥ %.1f×" % FREE_THREADED_SCALING,
+        add(job["pyver"], "free-threaded: 2 threads with a handle each vs 1 thread",
+            "≥ %.1f×" % FREE_THREADED_SCALING,
             judged("%s vs %s M ops/s" % (fmt_mops(handle["threads"]["2"]), fmt_mops(handle["threads"]["1"])), shared,
                    handle["speedup"], handle["speedup"] >= FREE_THREADED_SCALING))
     return out
@@ -471,7 +472,8 @@ def targets_section(run):
         row = ["CPython " + t["pyver"], t["target"], t["limit"]]
         for metric in ("ns", "instructions"):
             j = t[metric]
-            row += ["—"] * 4 if j is None else [j["this"], j["reference"] or "—", fmt_ratio(j["ratio"]), met(j["met"])]
+            row += (["—"] * 4 if j is None else
+                    [j["this"], j["reference"] or "—", fmt_ratio(j["ratio"]), met(j["met"])])
         rows.append(row)
     lines.append(table(["python", "target", "limit", "this library", "reference", "ratio", "result",
                         "instructions", "reference", "ratio", "result"], rows))

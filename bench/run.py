@@ -34,11 +34,12 @@ valgrind per library, in the library's own virtualenv, which counts each row in 
 as the ns, instructions of run(n) minus those of run(n/2), against the empty loop of the same n
 (bench/instructions.py says how, and what makes two runs give the same figures). The report
 shows them in a table under each table of ns and in the targets. Not on 3.14 (its eight
-valgrind processes would add minutes). The quick run counts each library once, with tiny n: the 3.11 jobs and
-ft-utils on 3.13. It needs valgrind, its headers and cc (tools/valgrind.sh installs them).
+valgrind processes would add minutes). The quick run counts each library once, with tiny n:
+the 3.11 jobs and ft-utils on 3.13. It needs valgrind, its headers and cc (tools/valgrind.sh
+installs them).
 
-`--sections` measures only those sections (of ops, scaling, pingpong, arrays, instructions), in the jobs
-that have them, and merges them into the results.json already in the output directory: each
+`--sections` measures only those sections (of ops, scaling, pingpong, arrays, instructions), in
+the jobs that have them, and merges them into the results.json already in the output directory: each
 such job's figures of those sections are replaced, every other figure is kept, and the
 partial run's own date, command, load and source are recorded with it (meta["merged"]), for
 the report to show next to those sections. ops.png is redrawn only when ops is measured.
