@@ -1,43 +1,60 @@
 # The commands people and CI run. Everything sets itself up on a fresh machine:
-# virtualenvs under .venv/, the free-threaded interpreter under ~/.cache/atomics-dev.
+# virtualenvs under .venv/, the interpreters CPython 3.14, 3.15 and 3.13t under ~/.cache/atomics-dev.
 
 PYTHON ?= python3
 BENCH_PYTHON ?= python3.11
 
-.PHONY: demo test test-rust test-quick dev lint clean bench bench-quick bench-arrays fuzz memcheck chaos miri
+.PHONY: demo test test-rust test-cross test-windows-macos test-quick typecheck dev lint clean bench bench-quick bench-arrays \
+	bench-instructions fuzz memcheck chaos miri
 
 ## demo: several processes count in shared memory; atomics vs multiprocessing.Value
 demo:
 	@venv=$$(tools/env.sh $(PYTHON) release) && $$venv/bin/python examples/demo.py
 
-## test: Rust tests, then the Python suite on every CPython 3.9-3.13 present and on 3.13t
+## test: Rust tests, then the Python suite on CPython 3.9-3.13 (those present), 3.14, 3.15 and 3.13t
+## (3.14 and 3.15 from Debian packages, 3.13t built: both set up once, cached); the binding
+## type-checked for free-threaded 3.14t and 3.15t
 test:
 	tools/test.sh
 
 ## test-cross: the Rust and Python suites on Linux aarch64 (under qemu-user, three CPU models) and
 ## i686 (32-bit, on this kernel); sets itself up (tools/test-cross.sh); part of `make test`
-.PHONY: test-cross
 test-cross:
 	tools/test-cross.sh
+
+## test-windows-macos: the core crate's tests cross-compiled for Windows x86_64 and run under
+## wine (processes sharing segments and waking each other included), the C header there, and
+## clippy of both crates for Windows (MSVC) and macOS (arm64, x86_64); sets itself up
+test-windows-macos:
+	tools/test-windows-macos.sh
 
 ## test-quick: the Python suite on the default interpreter only
 test-quick:
 	@venv=$$(tools/env.sh $(PYTHON)) && $$venv/bin/python -m pytest -q -p no:cacheprovider
 
+## typecheck: the static type checks alone (mypy --strict, pyright strict, stubtest, the native
+## stub's parameters) on the default interpreter (3.10 or later)
+typecheck:
+	@venv=$$(tools/env.sh $(PYTHON)) && \
+	$$venv/bin/python -m pip install -q --disable-pip-version-check -r tools/requirements-typing.txt && \
+	ATOMICS_TYPING=1 $$venv/bin/python -m pytest -q -p no:cacheprovider tests/test_typing.py tests/test_stubs.py
+
 ## test-rust: the core crate's tests, doctests included
 test-rust:
 	cargo test -q -p atomics-core --release
 
-## bench: this library vs the other atomics libraries and the stdlib; writes docs/benchmarks/
+## bench: this library vs the other atomics libraries and the stdlib (CPython 3.11, 3.13, 3.14;
+## free-threaded scaling on 3.13t): ns per call, and instructions per call counted by callgrind;
+## writes docs/benchmarks/
 bench:
-	@venv=$$(tools/env.sh $(BENCH_PYTHON) release) && \
+	@tools/valgrind.sh >/dev/null && venv=$$(tools/env.sh $(BENCH_PYTHON) release) && \
 	$$venv/bin/python -m pip install -q --disable-pip-version-check -r bench/requirements.txt && \
 	$$venv/bin/python bench/run.py --command "make bench"
 
-## bench-quick: every benchmark row with tiny n (CI smoke run); writes to a temporary directory
-## (or BENCH_OUT=dir), never to docs/benchmarks
+## bench-quick: every benchmark row with tiny n, its instructions counted too (CI smoke run); writes
+## to a temporary directory (or BENCH_OUT=dir), never to docs/benchmarks
 bench-quick:
-	@venv=$$(tools/env.sh $(BENCH_PYTHON) release) && \
+	@tools/valgrind.sh >/dev/null && venv=$$(tools/env.sh $(BENCH_PYTHON) release) && \
 	$$venv/bin/python -m pip install -q --disable-pip-version-check -r bench/requirements.txt && \
 	$$venv/bin/python bench/run.py --quick --command "make bench-quick" $(if $(BENCH_OUT),--out "$(BENCH_OUT)")
 
@@ -47,6 +64,14 @@ bench-arrays:
 	@venv=$$(tools/env.sh $(BENCH_PYTHON) release) && \
 	$$venv/bin/python -m pip install -q --disable-pip-version-check -r bench/requirements.txt && \
 	$$venv/bin/python bench/run.py --sections arrays --command "make bench-arrays" $(if $(BENCH_OUT),--out "$(BENCH_OUT)")
+
+## bench-instructions: instructions per call of this library's rows on CPython 3.11 (callgrind, about
+## a minute), printed as a table with the change since the last run (kept in
+## target/bench-instructions.json); writes nothing else. INSTRUCTIONS_ARGS=--no-variants: the
+## operations and costs only
+bench-instructions:
+	@tools/valgrind.sh >/dev/null && venv=$$(tools/env.sh $(BENCH_PYTHON) release) && \
+	$$venv/bin/python bench/instructions.py $(INSTRUCTIONS_ARGS) --last target/bench-instructions.json
 
 ## fuzz: the hostile-input fuzzer of the Python surface, long: at least a million calls
 ## (figures in target/reliability/fuzz.json; docs/reliability.md)
@@ -102,7 +127,7 @@ chaos:
 ## (CPUID and cmpxchg16b are inline assembly), shm_open, futex_waitv (syscall 449), and the
 ## 1- and 2-byte waits, whose 4-byte snapshot Miri reports as a mixed-size race (by design:
 ## docs/reliability.md)
-MIRI_LIB_SKIP = --skip sixteen --skip shm:: --skip segment_views --skip views_of_two_mappings \
+MIRI_LIB_SKIP = --skip sixteen --skip shm:: --skip os:: --skip segment_views --skip views_of_two_mappings \
 	--skip native_widths_are_lock_free
 MIRI_WAIT_SKIP = --skip sixteen --skip high_half --skip a_store_and_notify --skip neighbours
 miri:

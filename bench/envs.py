@@ -70,17 +70,29 @@ def find_python313():
     return max(found)[1] if found else None
 
 
-def free_threaded_python():
-    """tools/free-threaded-python.sh (cached; builds CPython 3.13t once per machine):
-    (path, None) or (None, error)."""
+def set_up_python(script, *args):
+    """The interpreter that tools/SCRIPT sets up once per machine and caches (it prints the
+    path): (path, None) or (None, error)."""
+    command = " ".join(["tools/" + script] + list(args))
     try:
-        out = subprocess.run([os.path.join(ROOT, "tools", "free-threaded-python.sh")], cwd=ROOT,
+        out = subprocess.run([os.path.join(ROOT, "tools", script)] + list(args), cwd=ROOT,
                              capture_output=True, text=True, timeout=3600)
     except (OSError, subprocess.TimeoutExpired) as e:
-        return None, "tools/free-threaded-python.sh: %s" % e
+        return None, "%s: %s" % (command, e)
     if out.returncode != 0 or not out.stdout.strip():
-        return None, summarize(out.stderr, "tools/free-threaded-python.sh failed")
+        return None, summarize(out.stderr, command + " failed")
     return out.stdout.strip().splitlines()[-1], None
+
+
+def free_threaded_python():
+    """CPython 3.13t, built once per machine (tools/free-threaded-python.sh)."""
+    return set_up_python("free-threaded-python.sh")
+
+
+def debian_python(version):
+    """CPython 3.14 or 3.15 from Debian's packages, extracted once per machine
+    (tools/debian-python.sh)."""
+    return set_up_python("debian-python.sh", version)
 
 
 def build_ours(python, target_dir=None):
@@ -114,10 +126,10 @@ def peer_venv(cache, name, spec, module, base, pip_args=()):
         return python, None
     shutil.rmtree(venv, ignore_errors=True)
     os.makedirs(cache, exist_ok=True)
-    made = subprocess.run([base, "-m", "venv", venv], capture_output=True, text=True)
+    made = subprocess.run([os.path.join(ROOT, "tools", "make-venv.sh"), base, venv], capture_output=True, text=True)
     if made.returncode != 0:
         shutil.rmtree(venv, ignore_errors=True)
-        return None, summarize(made.stderr, "python -m venv failed")
+        return None, summarize(made.stderr, "tools/make-venv.sh failed")
     command = "pip install %s" % " ".join(list(pip_args) + [spec])
     try:
         pip = subprocess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check"] + list(pip_args)

@@ -97,6 +97,17 @@ def after_parent_exits(counter, n, parent_pid, attached):
 
 
 def _alive(pid):
+    if sys.platform == "win32":  # os.kill(pid, 0) would end the process there
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32
+        handle = kernel32.OpenProcess(0x00100000, False, pid)  # SYNCHRONIZE
+        if not handle:
+            return False
+        try:
+            return kernel32.WaitForSingleObject(handle, 0) == 0x102  # WAIT_TIMEOUT: running
+        finally:
+            kernel32.CloseHandle(handle)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -141,3 +152,27 @@ def guarded_section(sem, inside, most, rounds):
         time.sleep(0.0005)
         inside.fetch_dec()
         sem.release()
+
+
+# What make_segments / segments_task created, kept until the process ends, so that only the
+# end of the process can remove the segments' names.
+_KEPT = []
+
+
+def _make_segments():
+    from atomics.shared import SharedSegment
+
+    made = [atomics.atomic(8, atomics.INT, shared=True), SharedSegment.create(16),
+            atomics.array(4, 8, atomics.UINT, shared=True)]
+    _KEPT.extend(made)
+    return [made[0].shared_name, made[1].name, made[2].shared_name]
+
+
+def make_segments(out):
+    """Creates a shared atomic, a segment and a shared array, and sends their names."""
+    out.put(_make_segments())
+
+
+def segments_task(_):
+    """A pool task: creates segments and returns their names."""
+    return _make_segments()

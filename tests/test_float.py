@@ -7,7 +7,7 @@ import pickle
 import struct
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import atomics
@@ -15,7 +15,12 @@ from atomics import FLOAT, OpType
 
 
 def f32(x):
-    return struct.unpack("f", struct.pack("f", x))[0] if math.isfinite(x) or math.isnan(x) or math.isinf(x) else x
+    """`x` rounded to the nearest 4-byte float, as IEEE rounds: a finite `x` too large for
+    one becomes an infinity (for which `struct.pack` raises `OverflowError`)."""
+    try:
+        return struct.unpack("f", struct.pack("f", x))[0]
+    except OverflowError:
+        return math.copysign(math.inf, x)
 
 
 def rounded(width):
@@ -40,6 +45,8 @@ floats = st.floats(allow_nan=True, allow_infinity=True, width=32)
 @pytest.mark.parametrize("width", [4, 8])
 @settings(max_examples=200, deadline=None)
 @given(start=floats, operand=floats)
+# A finite sum that rounds to infinity as a 4-byte float (the midpoint above FLT_MAX).
+@example(start=1.7014117331926443e+38, operand=1.7014118346046923e+38)
 def test_arithmetic_matches_ieee(width, start, operand):
     r = rounded(width)
     a = atomics.atomic(width, FLOAT)

@@ -81,8 +81,10 @@ import stat
 import struct
 import sys
 import tempfile
+import threading
 import time
 import types
+import warnings
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -111,6 +113,8 @@ BURST = int(os.environ.get("ATOMICS_FUZZ_BURST", "30"))
 REPORT = os.environ.get("ATOMICS_FUZZ_REPORT")
 # wait() never sleeps (a timeout of 0 instead of 0.5 ms)
 NO_SLEEP = os.environ.get("ATOMICS_FUZZ_NO_SLEEP") == "1"
+# At most this many forks with a sleeping or releasing thread per run (each costs ~50 ms)
+FORKS = 0 if NO_SLEEP or not hasattr(os, "fork") else int(os.environ.get("ATOMICS_FUZZ_FORKS", "40"))
 SETTINGS = settings(
     max_examples=EXAMPLES,
     stateful_step_count=STEPS,
@@ -155,6 +159,71 @@ def width_exists(width, readonly, family=None):
     if width == 16:
         return LOAD16 if readonly else CAS16
     return False
+
+
+def items_usable(fmt, itemsize, family, signed, width):
+    """Whether atomics of `family` ("int", "float", "bytes"), signed or not, of `width` may
+    view or fill a buffer whose items have struct format `fmt` (docs/arrays.md, "Which
+    buffers"): raw bytes always; the family's own native numbers of the width; for bytes any
+    plain numbers; never objects, pointers or structures."""
+    order, code = (fmt[0], fmt[1:]) if fmt[:1] in ("@", "=", "<", ">", "!") else ("@", fmt)
+    native = itemsize == 1 or order in ("@", "=") or order == {"little": "<", "big": ">"}[sys.byteorder] \
+        or (order == "!" and sys.byteorder == "big")
+    ints = {c: c.islower() for c in "bhilqnBHILQN"}
+    kind = ("int" if code in ints else "float" if code in ("e", "f", "d") else
+            "other-number" if code in ("?", "c", "Ze", "Zf", "Zd") else None)
+    if kind is None:
+        return False
+    if itemsize == 1 and (code in ints or code == "c") or family == "bytes":
+        return True
+    fits = native and itemsize == width
+    if family == "int":
+        return kind == "int" and fits and ints[code] == bool(signed)
+    return family == "float" and kind == "float" and fits
+
+
+def atype_family(label, kwargs):
+    """(family, signed) of an atype of the fuzzer's tables, with its keywords."""
+    if label in ("INT", "UINT"):
+        return "int", label == "INT"
+    if label == "INTEGRAL":
+        return "int", bool(kwargs.get("is_signed"))
+    if label == "ANY":
+        return ("int" if kwargs.get("is_integral") else "bytes"), bool(kwargs.get("is_signed"))
+    return ("float" if label == "FLOAT" else "bytes"), False
+
+
+def foreign_buffer(rng, nbytes):
+    """A buffer of `nbytes` whose items are not raw bytes, or None where none can be made:
+    Python objects, pointers, big- or little-endian numbers, floats, bools. The caller checks
+    afterwards that an object buffer still holds its objects."""
+    makers = []
+    if nbytes % ctypes.sizeof(ctypes.py_object) == 0 and nbytes:
+        n = nbytes // ctypes.sizeof(ctypes.py_object)
+        makers.append(lambda: (ctypes.py_object * n)(*([None] * n)))
+        makers.append(lambda: (ctypes.c_void_p * n)())
+        if np is not None:
+            makers.append(lambda: np.array([None] * n, dtype=object))
+    if np is not None and nbytes:
+        for size, letters in ((1, "iub"), (2, "iuf"), (4, "iuf"), (8, "iuf"), (16, "c")):
+            if nbytes % size == 0:
+                for letter in letters:
+                    for order in ("<", ">", "="):
+                        dtype = np.dtype(f"{order}{letter}{size}") if letter != "b" else np.dtype(np.bool_)
+                        makers.append(lambda dtype=dtype: np.zeros(nbytes // dtype.itemsize, dtype=dtype))
+    if not makers:
+        return None
+    COUNTS["foreign-format buffers"] += 1
+    return rng.choice(makers)()
+
+
+def objects_intact(buf):
+    """Whether a buffer of Python objects still holds only None (never written through)."""
+    if isinstance(buf, ctypes.Array) and buf._type_ is ctypes.py_object:
+        return all(x is None for x in buf)
+    if np is not None and isinstance(buf, np.ndarray) and buf.dtype == object:
+        return all(x is None for x in buf.tolist())
+    return True
 
 
 # ---------------------------------------------------------------------------------------
@@ -544,9 +613,17 @@ def conv_bytes(x, width, cmpxchg):
         except ValueError:  # a released memoryview
             return None, ValueError
         if data is None:
-            if not cmpxchg or isinstance(x, str):
+            if not cmpxchg:
                 return None, TypeError
-            if not isinstance(x, (list, tuple, dict)):
+            # atomics 1.0's order: the length by len() first (a TypeError without one, unless
+            # an iterator, measured when converted), then the conversion
+            has = lambda name: any(name in vars(k) for k in type(x).__mro__)  # noqa: E731 (not the metaclass's)
+            if has("__len__"):
+                if len(x) != width:
+                    return None, ValueError
+            elif not has("__iter__"):
+                return None, TypeError
+            if isinstance(x, str) or not isinstance(x, (list, tuple, dict)):
                 return None, TypeError
             try:
                 data = bytes(list(x))
@@ -653,6 +730,18 @@ def conv_usize(x):
     if v < 0 or v > SIZE_MAX:
         return None, OverflowError
     return v, None
+
+
+def released_first(method, order):
+    """What a call on released memory raises: atomics 1.0's released ValueError, before any
+    argument is looked at, except bit_test's order, which 1.0 checks first."""
+    if method == "bit_test":
+        o, err = conv_order(order)
+        if err is not None:
+            return Prediction().only(err, "'order' (bit_test checks it first)")
+        if o not in LOAD_ORDERS:
+            return Prediction().only(MemoryOrderError, "'order' (bit_test checks it first)")
+    return Prediction().only(ValueError, "released")
 
 
 class Prediction:
@@ -1475,6 +1564,8 @@ def out_check(out, at):
     with mv:
         if not mv.c_contiguous or mv.readonly:
             return TypeError, None
+        if not items_usable(mv.format, mv.itemsize, at.family, at.signed, at.width):
+            return TypeError, None
         if mv.nbytes != at.nbytes:
             return ValueError, None
         if not mv.nbytes:
@@ -1995,6 +2086,84 @@ class FuzzMachine(RuleBasedStateMachine):
             b.array.release()  # idempotent
         self.check_pin(b)
 
+    @rule(seed=st.integers(0, 2**32 - 1))
+    def fork_with_sleepers(self, seed):
+        """A fork while another thread sleeps in wait() on some memory, or is releasing it:
+        the child releases the memory at once (it must not wait for threads that stayed in
+        the parent), and its operations then raise the released ValueError. The child runs
+        with a deadline, so that a hang fails the test instead of stopping it. At most
+        `FORKS` per run (a budget, not a precondition: Hypothesis replays need the same rules)."""
+        if COUNTS["forks with a sleeper or a releaser"] >= FORKS:
+            return
+        rng = random.Random(seed)
+        COUNTS["calls"] += 1
+        w = rng.choice([1, 2, 4, 8])
+        where = rng.choice(["view", "arrayview", "segment"])
+        mode = rng.choice(["sleeping", "releasing"])
+        if where == "view":
+            ctx = atomics.atomicview(bytearray(w), atomics.UINT)
+            obj, release = ctx.__enter__(), lambda: ctx.__exit__(None, None, None)
+        elif where == "arrayview":
+            arr = atomics.arrayview(bytearray(4 * w), atomics.UINT, width=w)
+            obj, release = arr.element(rng.randrange(4)), arr.release
+        else:
+            seg = SharedSegment.create(64)
+            obj, release = seg.atomic(0, w, atomics.UINT), seg.close
+        desc = f"fork while a thread is {mode} on a {where} of width {w}"
+        old, errors = obj.load(), []
+
+        def sleep():
+            try:
+                obj.wait(old, timeout=10)  # ends by the notify below, or by the release
+            except ValueError as e:
+                if str(e) != RELEASED:
+                    errors.append(e)
+            except BaseException as e:  # noqa: BLE001
+                errors.append(e)
+
+        threads = [threading.Thread(target=sleep)]
+        threads[0].start()
+        time.sleep(0.02)  # asleep in the kernel by now
+        if mode == "releasing":  # waits for the sleeper to leave (up to one 50 ms slice)
+            threads.append(threading.Thread(target=release))
+            threads[1].start()
+            time.sleep(0.005)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # forking with threads
+            pid = os.fork()
+        if pid == 0:  # the child: only the forking thread came along
+            code = 1
+            try:
+                release()
+                try:
+                    obj.load()
+                    code = 2
+                except ValueError:
+                    code = 0
+            finally:
+                os._exit(code)
+        deadline = time.monotonic() + 60
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                raise AssertionError(f"{desc}: the child hung releasing the memory")
+            time.sleep(0.001)
+        code = os.waitstatus_to_exitcode(status)
+        assert code == 0, f"{desc}: the child exited with {code} (1: its release raised, 2: usable after it)"
+        if mode == "sleeping":
+            obj.store((old + 1) % 256)
+            obj.notify_all()
+        for t in threads:
+            t.join(30)
+            assert not t.is_alive(), f"{desc}: a thread of the parent hangs"
+        release()
+        assert not errors, f"{desc}: {errors!r}"
+        COUNTS["forks with a sleeper or a releaser"] += 1
+
     def drop_target(self, i):
         t = self.targets.pop(i % len(self.targets))
         b = t.backing
@@ -2187,10 +2356,8 @@ class FuzzMachine(RuleBasedStateMachine):
             bound[k] = kw[k]
         if any(n not in bound for n in names[:required]):
             return p.only(TypeError, "missing argument"), None
-        if t.backing.kind == "uninit":
-            return p.only(ValueError, "released"), None
-        if t.backing.released:
-            p.add(ValueError, "released")
+        if t.backing.kind == "uninit" or t.backing.released:
+            return released_first(method, bound.get("order")), None
         w = t.width
         if t.readonly and op is not None and op not in READ_ONLY_OPS:
             p.add(UnsupportedOperationException, "read-only")
@@ -2670,7 +2837,7 @@ class FuzzMachine(RuleBasedStateMachine):
         COUNTS["calls"] += 1
         w = rng.choice([1, 2, 4, 8, 16])
         kind = rng.choice(["misaligned", "strided", "size", "size", "readonly", "released", "nonbuffer",
-                           "2d", "cast", "fortran", "ok", "ok"])
+                           "2d", "cast", "fortran", "foreign", "foreign", "ok", "ok"])
         base = bytearray(rng.randbytes(4 * max(w, 4) + 32))
         a = address_of(base)
         aligned = [o for o in range(0, len(base) - 2 * w) if (a + o) % 16 == 0]
@@ -2700,11 +2867,15 @@ class FuzzMachine(RuleBasedStateMachine):
         elif kind == "2d":
             buf = memoryview(base)[off:off + 16].cast("B", (4, 4)) if w == 16 else memoryview(base)[off:off + w]
         elif kind == "cast":
-            buf = memoryview(base)[off:off + 16].cast("I")
+            buf = memoryview(base)[off:off + 16].cast(rng.choice("BbcIiQqHhdf?"))
             size = 16
         elif kind == "fortran" and np is not None:
             arr = np.zeros((4, 4), dtype=np.uint8, order="F")
             buf, size, address, contiguous = arr, 16, arr.ctypes.data, False
+        elif kind == "foreign" and (foreign := foreign_buffer(rng, w)) is not None:
+            buf = foreign
+            with memoryview(buf) as m:
+                address, size = buffer_address(m) if not m.readonly else address, m.nbytes
         else:
             buf = memoryview(base)[off:off + w]
         if isinstance(buf, memoryview) and kind != "released":
@@ -2722,6 +2893,11 @@ class FuzzMachine(RuleBasedStateMachine):
                                                      ("INTEGRAL", atomics.INTEGRAL, {"is_signed": 1, "bogus": 2})])
         if atype is atomics.FLOAT and size not in (4, 8) and not p.errors:
             p.add(UnsupportedWidthException, "float width")
+        if kind in ("cast", "foreign", "ok", "2d") and not p.errors:
+            with memoryview(buf) as m:
+                fmt, itemsize = m.format, m.itemsize
+            if not items_usable(fmt, itemsize, *atype_family(label, kwargs), size):
+                p.add(TypeError, f"items of format {fmt!r}")
         if label == "junk":
             p = Prediction().only(TypeError, "atype")
         elif atype is atomics.INTEGRAL and set(kwargs) != {"is_signed"}:
@@ -2743,8 +2919,9 @@ class FuzzMachine(RuleBasedStateMachine):
                 assert v.width == size and v.readonly is readonly
                 if family_of_class(type(v)) != "none":
                     v.load()
-        # whatever happened, nothing is pinned any more
+        # whatever happened, nothing is pinned any more, and no object was written through
         del ctx
+        assert objects_intact(buf), f"{desc}: wrote into a buffer of Python objects"
         if isinstance(buf, memoryview):
             buf.release()
         base.append(0)
@@ -2942,6 +3119,8 @@ class FuzzMachine(RuleBasedStateMachine):
         ])
         name = "/atomics_" + TAG + "forged" + "%08x" % rng.getrandbits(32)
         path = os.path.join(SHM, name[1:])
+        if rng.random() < 0.2:
+            return self.racing_header_attach(rng, name, path, hdr() + bytes(8), data[:64])
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             os.write(fd, data)
@@ -2957,6 +3136,43 @@ class FuzzMachine(RuleBasedStateMachine):
             with open(path, "rb") as f:
                 assert f.read() == data, f"forged segment ({case}) was written to"
         finally:
+            os.close(fd)
+            os.unlink(path)
+
+    def racing_header_attach(self, rng, name, path, valid, forged):
+        """A writer flips a segment's header between a valid one and a forged one while this
+        thread attaches: every attach gives a working atomic or a ValueError naming the
+        segment, never a panic (PanicException is a BaseException) or a crash."""
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        stop = threading.Event()
+
+        def flip():
+            headers = [valid[:64], forged.ljust(64, b"\0")]
+            while not stop.is_set():
+                for header in headers:
+                    os.pwrite(fd, header, 0)
+
+        writer = threading.Thread(target=flip)
+        try:
+            os.write(fd, valid)
+            COUNTS["forged segments"] += 1
+            writer.start()
+            for _ in range(rng.randint(5, 40)):
+                COUNTS["attaches under a racing header"] += 1
+                try:
+                    obj = atomics.shared.attach(name)
+                except Exception as e:  # noqa: BLE001
+                    RAISED[type(e).__name__] += 1
+                    assert isinstance(e, ValueError) and name in str(e), f"racing header: {e!r}"
+                except BaseException as e:  # noqa: BLE001
+                    raise AssertionError(f"racing header: attaching raised {e!r}") from e
+                else:
+                    assert obj.load() == 0
+                    del obj
+        finally:
+            stop.set()
+            if writer.is_alive():
+                writer.join()
             os.close(fd)
             os.unlink(path)
 
@@ -3380,8 +3596,8 @@ class FuzzMachine(RuleBasedStateMachine):
             bound = bind_args(arr_names, METHODS[method][1] + 1, pos, kw)
             if bound is None:
                 p.only(TypeError, "binding")
-            elif at.backing.kind == "uninit":
-                p.only(ValueError, "released")
+            elif at.backing.kind == "uninit" or at.backing.released:
+                p = released_first(method, bound.get("order"))
             else:
                 i, idx_err = conv_element_index(bound["index"], at.n)
                 et = at.element_target(i)
@@ -3499,6 +3715,9 @@ class FuzzMachine(RuleBasedStateMachine):
                    lambda: bytearray(nb + 1), lambda: bytearray(nb + at.width), lambda: bytearray(max(nb - 1, 0)),
                    lambda: bytes(nb), lambda: memoryview(bytearray(nb)).toreadonly(), lambda: released_memoryview(nb),
                    lambda: [0] * at.n, lambda: 5, lambda: "x", lambda: object()]
+        foreign = foreign_buffer(rng, nb) if rng.random() < 0.3 else None
+        if foreign is not None:
+            choices += [lambda: foreign] * 3
         if nb > 1:
             choices.append(lambda: memoryview(bytearray(2 * nb))[::2])
         if np is not None:
@@ -3531,8 +3750,8 @@ class FuzzMachine(RuleBasedStateMachine):
         if at.backing.kind == "uninit":
             p.add(ValueError, "released")
             return p, None
-        if at.backing.released:
-            p.add(ValueError, "released")
+        if at.backing.released:  # before any argument is looked at
+            return (p if p.errors else p.only(ValueError, "released")), None
         if method != "load_all" and at.readonly:
             p.add(UnsupportedOperationException, "read-only")
         order, err = conv_order(bound.get("order"))
@@ -4015,7 +4234,7 @@ class FuzzMachine(RuleBasedStateMachine):
         elif what == "arrayview":
             w = rng.choice([1, 2, 4, 8, 16])
             kind = rng.choice(["misaligned", "size", "strided", "fortran", "released", "nonbuffer", "readonly", "2d",
-                               "typed", "ok", "ok", "empty"])
+                               "typed", "foreign", "ok", "ok", "empty"])
             base = bytearray(rng.randbytes(160))
             a = address_of(base)
             off = rng.choice([o for o in range(0, 64) if (a + o) % 16 == 0])
@@ -4060,6 +4279,11 @@ class FuzzMachine(RuleBasedStateMachine):
             elif kind == "empty":
                 buf.release()
                 buf, size = memoryview(base)[off:off], 0
+            elif kind == "foreign" and (foreign := foreign_buffer(rng, k * w)) is not None:
+                buf.release()
+                buf = foreign
+                with memoryview(buf) as m:
+                    size, address, itemsize = m.nbytes, buffer_address(m), m.itemsize
             width = rng.choice([w, w, w, None, 0, 3, -1, "8", 8.0, 1 << 64])
             if not p.exclusive:
                 is_buffer = not isinstance(buf, (str, list, int, float, type(None), Hostile)) and type(buf) is not object
@@ -4086,6 +4310,12 @@ class FuzzMachine(RuleBasedStateMachine):
                             p.add(ValueError, "not a whole number of atomics")
                         elif size and address % v:
                             p.add(AlignmentError, "alignment")
+                        elif label != "junk" and not isinstance(kwargs.get("is_signed"), RaisingBool) and (
+                                not readonly or width_exists(v, True, fam)):
+                            with memoryview(buf) as m:
+                                fmt = m.format
+                            if not items_usable(fmt, itemsize, *atype_family(label, kwargs), v):
+                                p.add(TypeError, f"items of format {fmt!r}")
             desc = f"arrayview({kind} of {size} bytes, {label}, width={short(width)}, {kwargs})"
             if width is None:
                 make = lambda: atomics.arrayview(buf, atype, **kwargs)  # noqa: E731
@@ -4096,6 +4326,7 @@ class FuzzMachine(RuleBasedStateMachine):
                 assert len(obj) == size // obj.width and obj.readonly is readonly, desc
                 obj.release()
             del obj
+            assert objects_intact(buf), f"{desc}: wrote into a buffer of Python objects"
             if isinstance(buf, memoryview):
                 buf.release()
             base.append(0)  # nothing is left pinned
@@ -4272,6 +4503,9 @@ def report(request):
         "float bulk results reached in another order": COUNTS["float bulk results in another order"],
         "pin checks": COUNTS["pin checks"],
         "forged segments": COUNTS["forged segments"],
+        "attaches under a racing header": COUNTS["attaches under a racing header"],
+        "forks with a sleeper or a releaser": COUNTS["forks with a sleeper or a releaser"],
+        "foreign-format buffers (objects, pointers, other numbers)": COUNTS["foreign-format buffers"],
         "model checks": COUNTS["model checks"],
         "garbage collections needed": COUNTS["gc needed"],
         "seconds": round(elapsed, 1),

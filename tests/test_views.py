@@ -352,38 +352,47 @@ def test_released_memoryview_raises_value_error(name):
 
 
 @pytest.mark.parametrize(
-    "factory, width",
+    "factory, width, signed_ints",
     [
-        (lambda: array.array("I", [7]), 4),
-        (lambda: array.array("H", [1, 2]), 4),
-        (lambda: array.array("B", [1, 2]), 2),
-        (lambda: array.array("Q", [1]), 8),
-        (lambda: array.array("b", [1]), 1),
-        (lambda: memoryview(bytearray(8)).cast("I"), 8),
-        (lambda: memoryview(bytearray(8)).cast("Q"), 8),
-        (lambda: memoryview(bytearray(4)).cast("H"), 4),
-        (lambda: np.zeros(1, np.uint64), 8),
-        (lambda: np.zeros(1, np.int32), 4),
-        (lambda: np.zeros(2, np.int16), 4),
-        (lambda: np.zeros(1, np.uint8), 1),
-        (lambda: np.zeros(1, np.float64), 8),
-        (lambda: np.zeros(1, np.float32), 4),
-        (lambda: np.zeros(4, np.uint8), 4),
-        (lambda: np.zeros((2, 2), np.uint8), 4),
-        (lambda: np.zeros(1, np.complex128), 16),
-        (lambda: np.zeros(2, np.uint64), 16),
-        (lambda: bytearray(1), 1),
-        (lambda: bytearray(2), 2),
-        (lambda: bytes(8), 8),
+        (lambda: array.array("I", [7]), 4, False),
+        (lambda: array.array("H", [1, 2]), 4, False),
+        (lambda: array.array("B", [1, 2]), 2, True),
+        (lambda: array.array("Q", [1]), 8, False),
+        (lambda: array.array("b", [1]), 1, True),
+        (lambda: array.array("q", [1]), 8, True),
+        (lambda: memoryview(bytearray(8)).cast("I"), 8, False),
+        (lambda: memoryview(bytearray(8)).cast("Q"), 8, False),
+        (lambda: memoryview(bytearray(8)).cast("q"), 8, True),
+        (lambda: memoryview(bytearray(4)).cast("H"), 4, False),
+        (lambda: np.zeros(1, np.uint64), 8, False),
+        (lambda: np.zeros(1, np.int32), 4, True),
+        (lambda: np.zeros(2, np.int16), 4, False),
+        (lambda: np.zeros(1, np.uint8), 1, True),
+        (lambda: np.zeros(1, np.float64), 8, False),
+        (lambda: np.zeros(1, np.float32), 4, False),
+        (lambda: np.zeros(4, np.uint8), 4, True),
+        (lambda: np.zeros((2, 2), np.uint8), 4, True),
+        (lambda: np.zeros(1, np.complex128), 16, False),
+        (lambda: np.zeros(2, np.uint64), 16, False),
+        (lambda: bytearray(1), 1, True),
+        (lambda: bytearray(2), 2, True),
+        (lambda: bytes(8), 8, True),
     ],
-    ids=lambda x: x if isinstance(x, int) else None,
+    ids=lambda x: x if isinstance(x, int) and not isinstance(x, bool) else None,
 )
 @pytest.mark.parametrize("name", ["INT", "BYTES", "ANY"])
-def test_width_is_nbytes(factory, width, name):
+def test_width_is_nbytes(factory, width, signed_ints, name):
+    """The width is the buffer's size, whatever its items (1.0). Unlike 1.0, the items must be
+    raw bytes or the view's own numbers (``signed_ints``: native signed integers of the
+    width, for INT and a signed integral ANY); bytes views take any plain numbers."""
     buf = factory()
     if address(buf) % width:
         pytest.skip("allocator gave a misaligned buffer")
     readonly = memoryview(buf).readonly
+    if name != "BYTES" and not signed_ints:
+        with pytest.raises(TypeError, match=f"cannot hold signed integer atomics of width {width}: "):
+            make_ctx(buf, name)
+        return
     if width == 16 and not sixteen_exists(readonly):
         return assert_sixteen_refused(buf, name, readonly)
     with make_ctx(buf, name) as v:
@@ -402,12 +411,15 @@ def test_width_is_nbytes_numpy_values_visible():
         assert v.load() == 12345
 
     arr16 = np.zeros(2, np.int16)
-    with atomics.atomicview(arr16, INT) as v:
+    with atomics.atomicview(arr16.view(np.uint8), INT) as v:  # its raw bytes, as one 4-byte int
         v.store(int.from_bytes(np.array([3, -2], np.int16).tobytes(), sys.byteorder, signed=True))
     assert arr16.tolist() == [3, -2]
 
-    mv = memoryview(bytearray(8)).cast("I")
-    with atomics.atomicview(mv, UINT) as v:
+    raw = bytearray(8)
+    mv = memoryview(raw).cast("I")
+    with pytest.raises(TypeError, match="format 'I' cannot hold unsigned integer atomics of width 8"):
+        atomics.atomicview(mv, UINT)  # two 4-byte items are not one 8-byte integer
+    with atomics.atomicview(raw, UINT) as v:
         v.store(2**32 + 5)
     assert mv.tolist() == ([5, 1] if sys.byteorder == "little" else [1, 5])
 

@@ -125,6 +125,7 @@ def test_ping_pong_between_two_processes_loses_no_wake_up():
     assert ball.load() == 2 * rounds
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT, which Windows processes cannot be sent")
 def test_ctrl_c_ends_a_wait_promptly(tmp_path):
     script = tmp_path / "waiter.py"
     script.write_text(textwrap.dedent("""
@@ -241,3 +242,48 @@ def test_lock_and_semaphore_behave_like_threading():
         Semaphore(-1)
     with pytest.raises(ValueError):
         sem.acquire(blocking=False, timeout=1)
+
+
+def test_releasing_an_unlocked_lock_raises_and_changes_nothing():
+    lock = Lock()
+    with pytest.raises(RuntimeError, match="release unlocked lock"):
+        lock.release()
+    assert lock.acquire(blocking=False) is True  # exclusion holds: one acquire, not two
+    assert lock.acquire(blocking=False) is False
+    lock.release()
+    with pytest.raises(RuntimeError):
+        lock.release()
+    assert not lock.locked()
+
+
+def test_only_one_of_racing_releases_of_a_lock_succeeds(threads):
+    lock = Lock()
+    for _ in range(50):
+        assert lock.acquire(timeout=10)
+        outcomes = []
+        threads(lambda i: outcomes.append(_release(lock)), 4)
+        assert sorted(outcomes) == ["raised"] * 3 + ["released"]
+        assert not lock.locked()
+
+
+def _release(lock):
+    try:
+        lock.release()
+    except RuntimeError:
+        return "raised"
+    return "released"
+
+
+def test_a_semaphore_refuses_a_release_past_its_bound():
+    top = 2**32 - 1
+    sem = Semaphore(top)
+    with pytest.raises(ValueError, match="released too many times"):
+        sem.release()
+    assert sem.value() == top  # not wrapped to 0
+    assert sem.acquire(blocking=False) and sem.value() == top - 1
+    with pytest.raises(ValueError, match="released too many times"):
+        sem.release(2)
+    sem.release()
+    assert sem.value() == top
+    with pytest.raises(ValueError, match="initial value"):
+        Semaphore(top + 1)

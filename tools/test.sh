@@ -1,13 +1,39 @@
 #!/usr/bin/env bash
-# Every test: the Rust crates, then the Python suite on every CPython 3.9-3.13 this machine has
-# (under `pyenv root`) and on a free-threaded 3.13t (built once, cached outside the checkout).
-# An interpreter that is absent is skipped with a visible message; a failure anywhere fails.
+# Every test: the Rust crates, then the Python suite on every interpreter of the list below,
+# with the static type checks on the newest of pyenv's (3.10 or later).
+# Interpreters that the machine only may have (pyenv's) are skipped with a visible message when
+# absent; the others are set up once per machine and cached outside the checkout. A failure
+# anywhere fails.
 #
 # Usage: tools/test.sh [pytest arguments]
+#   ATOMICS_PYTHONS="3.14 3.13t"     only these interpreters of the list
+#   ATOMICS_SKIP_FREE_THREADED=1     leave out 3.13t (its first build takes about 5 minutes)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+
+# The interpreters of the Python suite, one a line: name, then where it comes from:
+#   pyenv           the newest 3.X.* under `pyenv root` (else python3.X on PATH), if present
+#   debian          Debian forky's packages, extracted into the cache (tools/debian-python.sh)
+#   free-threaded   built from source into the cache (tools/free-threaded-python.sh)
+PYTHONS="
+3.9   pyenv
+3.10  pyenv
+3.11  pyenv
+3.12  pyenv
+3.13  pyenv
+3.14  debian
+3.15  debian
+3.13t free-threaded
+"
+
+# Free-threaded builds that cannot be had here: the binding is type-checked for them (PyO3's
+# configuration of such an interpreter, as a cross build would have it).
+TYPE_CHECKED="
+3.14t
+3.15t
+"
 
 echo "== Rust: cargo test (core crate, doctests included), clippy, rustfmt, rustdoc"
 cargo test -q -p atomics-core --release
@@ -15,20 +41,63 @@ cargo clippy -q --workspace --all-targets -- -D warnings
 cargo fmt --check
 RUSTDOCFLAGS="-D warnings" cargo doc -q -p atomics-core --no-deps
 
-pyenv_root=$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")
+for name in $TYPE_CHECKED; do
+    echo "== Rust: clippy of the binding for free-threaded CPython $name (type-checked only)"
+    dir=$root/target/check-$name
+    mkdir -p "$dir"
+    printf 'implementation=CPython\nversion=%s\nbuild_flags=Py_GIL_DISABLED\npointer_width=64\n' \
+        "${name%t}" >"$dir/pyo3-config.txt"
+    PYO3_CONFIG_FILE=$dir/pyo3-config.txt CARGO_TARGET_DIR=$dir \
+        cargo clippy -q -p atomics-py --all-targets -- -D warnings
+done
+
+find_python() {   # NAME SOURCE: prints the interpreter's path, or nothing when absent
+    local name=$1 source=$2
+    case $source in
+        pyenv)
+            local pyenv_root found
+            pyenv_root=$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")
+            found=$(ls -d "$pyenv_root"/versions/"$name".*/bin/python"$name" 2>/dev/null | sort -V | tail -n 1 || true)
+            if [ -z "$found" ] && command -v python"$name" >/dev/null; then
+                found=$(command -v python"$name")
+            fi
+            echo "$found" ;;
+        debian) "$root"/tools/debian-python.sh "$name" ;;
+        free-threaded) "$root"/tools/free-threaded-python.sh ;;
+        *) echo "tools/test.sh: unknown source '$source' for $name" >&2; return 1 ;;
+    esac
+}
+
+
+# ---- Windows and macOS, from this machine: tools/test-windows-macos.sh (wine, cross-checks) ----
+if [ "${ATOMICS_SKIP_WINDOWS_MACOS:-0}" = 1 ]; then
+    echo "== SKIPPED: Windows and macOS (ATOMICS_SKIP_WINDOWS_MACOS=1)"
+else
+    "$root"/tools/test-windows-macos.sh
+fi
+# ------------------------------------------------------------------------------------------------
+
 interpreters=()
 skipped=()
-for minor in 9 10 11 12 13; do
-    found=$(ls -d "$pyenv_root"/versions/3."$minor".*/bin/python3."$minor" 2>/dev/null | sort -V | tail -n 1 || true)
-    if [ -z "$found" ] && command -v python3."$minor" >/dev/null; then
-        found=$(command -v python3."$minor")
+# The static type checks (mypy, pyright, stubtest: tests/test_typing.py) check every Python
+# version from one place: the newest of pyenv's interpreters (3.10 or later), whose virtualenv
+# also gets tools/requirements-typing.txt.
+typing_python=""
+while read -r name source; do
+    [ -n "$name" ] || continue
+    if [ -n "${ATOMICS_PYTHONS:-}" ] && [[ " $ATOMICS_PYTHONS " != *" $name "* ]]; then
+        continue
     fi
-    if [ -n "$found" ]; then interpreters+=("$found"); else skipped+=("3.$minor"); fi
-done
-if [ "${ATOMICS_SKIP_FREE_THREADED:-0}" = 1 ]; then
-    skipped+=("3.13t (ATOMICS_SKIP_FREE_THREADED=1)")
-else
-    interpreters+=("$("$root"/tools/free-threaded-python.sh)")
+    if [ "$source" = free-threaded ] && [ "${ATOMICS_SKIP_FREE_THREADED:-0}" = 1 ]; then
+        skipped+=("$name (ATOMICS_SKIP_FREE_THREADED=1)")
+        continue
+    fi
+    found=$(find_python "$name" "$source" </dev/null)
+    if [ -n "$found" ]; then interpreters+=("$found"); else skipped+=("$name"); fi
+    if [ -n "$found" ] && [ "$source" = pyenv ] && [ "${name#3.}" -ge 10 ]; then typing_python=$found; fi
+done <<<"$PYTHONS"
+if [ -z "$typing_python" ]; then
+    skipped+=("the static type checks (they need pyenv's CPython 3.10 or later)")
 fi
 
 passed=()
@@ -36,8 +105,19 @@ failed=()
 for python in "${interpreters[@]}"; do
     venv=$("$root"/tools/env.sh "$python")
     tag=$(basename "$venv")
+    typing=0
+    if [ "$python" = "$typing_python" ]; then
+        echo "== Python $tag: installing the type checkers (tools/requirements-typing.txt)"
+        "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$root/tools/requirements-typing.txt"
+        typing=1
+        tag="$tag (with the static type checks)"
+    fi
     echo "== Python $tag: pytest"
-    if "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"; then passed+=("$tag"); else failed+=("$tag"); fi
+    if ATOMICS_TYPING=$typing "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"; then
+        passed+=("$tag")
+    else
+        failed+=("$tag")
+    fi
 done
 
 # Other CPUs: both suites on Linux aarch64 under qemu-user and on i686 as 32-bit programs
@@ -51,6 +131,7 @@ else
 fi
 
 echo "== passed on: ${passed[*]:-none}"
+echo "== type-checked only (binding, free-threaded): $(echo $TYPE_CHECKED)"
 if [ ${#skipped[@]} -gt 0 ]; then
     echo "== SKIPPED (not on this machine): ${skipped[*]}"
 fi

@@ -14,12 +14,18 @@ Several atomics in one segment::
 
 Lifetimes: a mapping stays valid in every process that holds an object over it, whatever
 the others do. The name (what lets a process attach) is removed when the creating process
-releases the segment (``close()``, or its last object over it is gone) or exits, unless
-``unlink_on_close`` was set to False. Nothing depends on ``multiprocessing.resource_tracker``.
+releases the segment (``close()``, or its last object over it is gone) or ends, unless
+``unlink_on_close`` was set to False. "Ends" covers a normal exit (``atexit``) and the end
+of a ``multiprocessing`` child under every start method (its finalizers), but not a process
+killed by a signal: ``Pool.terminate()`` (which ``with Pool(...)`` calls on exit) kills its
+workers, so segments they created keep their names. Nothing depends on
+``multiprocessing.resource_tracker``.
 The layout is documented in ``docs/shared-memory.md`` for C, C++ and Rust programs.
 """
 
 import atexit
+import os
+import sys
 import weakref
 
 from . import _native
@@ -148,3 +154,24 @@ def layout(widths, cache_line_padded=False):
 
 
 atexit.register(_native.unlink_created_segments)
+
+# The process that _unlink_at_exit last prepared.
+_exit_prepared_pid = None
+
+
+def _unlink_at_exit():
+    """Called before each segment is created: makes sure this process removes the names of
+    the segments it created when it ends. ``atexit`` covers a normal interpreter exit; a
+    ``multiprocessing`` child ends with ``os._exit`` under fork and forkserver, which skips
+    ``atexit`` but runs the ``multiprocessing`` finalizers registered in the child, so one is
+    registered there (once per process)."""
+    global _exit_prepared_pid
+    pid = os.getpid()
+    if _exit_prepared_pid == pid:
+        return
+    _exit_prepared_pid = pid
+    multiprocessing = sys.modules.get("multiprocessing")
+    if multiprocessing is not None and multiprocessing.parent_process() is not None:
+        from multiprocessing import util
+
+        util.Finalize(None, _native.unlink_created_segments, exitpriority=0)

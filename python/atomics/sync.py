@@ -13,6 +13,9 @@ from . import UINT, atomic
 
 __all__ = ["Event", "Semaphore", "Lock"]
 
+# The most units a semaphore's 4-byte unsigned counter holds.
+_MAX_UNITS = 2**32 - 1
+
 
 def _word(word):
     return atomic(4, UINT, shared=True) if word is None else word
@@ -49,11 +52,17 @@ class Event:
 
 class Semaphore:
     """``threading.Semaphore`` across processes: a counter that ``acquire`` decrements, waiting
-    while it is zero, and ``release`` increments, waking a waiter."""
+    while it is zero, and ``release`` increments, waking a waiter.
+
+    The counter is bounded by its word (4294967295 for the default 4-byte word): a release
+    that would pass the bound raises ``ValueError`` and changes nothing, as
+    ``threading.BoundedSemaphore`` does at its bound."""
 
     def __init__(self, value=1, word=None):
         if value < 0:
             raise ValueError("semaphore initial value must be >= 0")
+        if word is None and value > _MAX_UNITS:
+            raise ValueError(f"semaphore initial value must be <= {_MAX_UNITS}")
         self._count = _word(word)
         if word is None:
             self._count.store(value)
@@ -75,10 +84,14 @@ class Semaphore:
             self._count.wait(0, remaining)
 
     def release(self, n=1):
-        """Returns ``n`` units, waking up to ``n`` waiters."""
+        """Returns ``n`` units, waking up to ``n`` waiters. ``ValueError`` (and no change)
+        if the counter would pass its bound."""
         if n < 1:
             raise ValueError("n must be one or more")
-        self._count.fetch_add(n)
+        try:
+            self._count.checked_fetch_add(n)  # one atomic step: refused, nothing is added
+        except OverflowError:
+            raise ValueError("Semaphore released too many times") from None
         if n == 1:
             self._count.notify_one()
         else:
@@ -95,10 +108,17 @@ class Semaphore:
 
 
 class Lock(Semaphore):
-    """``threading.Lock`` across processes (a semaphore of one unit, released by anyone)."""
+    """``threading.Lock`` across processes (a semaphore of one unit, released by anyone).
+    Releasing an unlocked lock raises ``RuntimeError``, as ``threading.Lock`` does."""
 
     def __init__(self, word=None):
         super().__init__(1, word)
+
+    def release(self):
+        """Unlocks, waking a waiter; ``RuntimeError`` if it is not locked."""
+        if not self._count.cmpxchg_strong(0, 1):  # one atomic step: locked (0) -> unlocked (1)
+            raise RuntimeError("release unlocked lock")
+        self._count.notify_one()
 
     def locked(self):
         return self._count.load() == 0

@@ -29,9 +29,11 @@ pub(crate) struct ArrayHandle {
 }
 
 impl ArrayHandle {
-    /// Element `index` (an int; negative counts from the end) seen through family `V`.
+    /// Element `index` (an int; negative counts from the end) seen through family `V`, or
+    /// the released `ValueError`, which comes before the index (or any argument) is looked at.
     #[inline(always)]
     pub(crate) fn element<V: Values>(&self, index: &Bound<'_, PyAny>) -> PyResult<Family<'_, V>> {
+        self.backing.check_open()?;
         let i = bulk::element_index(index, self.array.len())?;
         let region = self.array.get(i).map_err(|e| core_error(index.py(), e))?;
         Ok(Family::new(region, &self.backing, self.signed))
@@ -102,13 +104,9 @@ impl AtomicArrayBase {
         if !arithmetic.has_width(array.width()) {
             return Err(core_error(py, atomics_core::Error::UnsupportedWidth { width, readonly }));
         }
-        let handle = ArrayHandle {
-            backing,
-            array,
-            arithmetic,
-            signed: is_signed.is_truthy()?,
-            signed_obj: is_signed.clone().unbind(),
-        };
+        let signed = is_signed.is_truthy()?;
+        backing.check_items(arithmetic, signed, array.width(), "a buffer")?;
+        let handle = ArrayHandle { backing, array, arithmetic, signed, signed_obj: is_signed.clone().unbind() };
         this.handle.set(handle).map_err(|_| PyValueError::new_err("AtomicArray object cannot be re-initialised."))
     }
 }
@@ -196,7 +194,7 @@ impl AtomicArrayBase {
         if bytes == 0 {
             return Err(PyValueError::new_err("a shared array needs at least one atomic"));
         }
-        let backing = create_backing(bytes, width as u32, segment_kind(arithmetic, is_signed.is_truthy()?))?;
+        let backing = create_backing(slf.py(), bytes, width as u32, segment_kind(arithmetic, is_signed.is_truthy()?))?;
         let ptr = backing.segment_range(0, bytes, || format!("an array of {bytes} bytes"))?;
         // SAFETY: `segment_range` checked that the bytes are inside the segment's data, mapped
         // until the backing is released or dropped.
@@ -406,9 +404,9 @@ impl<'a, V: Values> Bulk<'a, V> {
         out: Option<&Bound<'py, PyAny>>,
         order: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let order = memory_order(order, "order")?;
         let h = self.handle;
         let array = *h.open()?;
+        let order = memory_order(order, "order")?;
         let target = match out {
             Some(out) => out.clone(),
             None => match type_code(h.arithmetic, array.width(), h.signed) {
@@ -429,6 +427,7 @@ impl<'a, V: Values> Bulk<'a, V> {
             },
         };
         let (view, ptr, len, readonly) = Backing::from_buffer(&target, "Argument 'out'")?;
+        view.check_items(h.arithmetic, h.signed, array.width(), "'out'")?;
         if readonly {
             return Err(PyTypeError::new_err("'out' must be a writable buffer"));
         }
@@ -472,8 +471,12 @@ impl<'a, V: Values> Bulk<'a, V> {
         array.check_supported(OpType::Store).map_err(|e| core_error(py, e))?;
         let order = memory_order(order, "order")?;
         let parsed = bulk::operands::<V>(values, array.width(), h.signed, "values")?;
-        let _admitted = h.backing.admit()?;
-        array.store_all(parsed.operands(), order).map_err(|e| core_error(py, e))
+        // The memory is in use for the stores only, never while an error runs Python code.
+        let outcome = {
+            let _admitted = h.backing.admit()?;
+            array.store_all(parsed.operands(), order)
+        };
+        outcome.map_err(|e| core_error(py, e))
     }
 
     /// `<op>_at(indices, values, order=SEQ_CST)`.
@@ -491,8 +494,11 @@ impl<'a, V: Values> Bulk<'a, V> {
         let order = memory_order(order, "order")?;
         let indices = bulk::indices(indices, array.len())?;
         let parsed: Parsed = bulk::operands::<V>(values, array.width(), h.signed, "values")?;
-        let _admitted = h.backing.admit()?;
-        array.update_at(op, h.arithmetic, &indices, parsed.operands(), order, h.signed).map_err(|e| core_error(py, e))
+        let outcome = {
+            let _admitted = h.backing.admit()?;
+            array.update_at(op, h.arithmetic, &indices, parsed.operands(), order, h.signed)
+        };
+        outcome.map_err(|e| core_error(py, e))
     }
 }
 

@@ -144,7 +144,7 @@ impl AtomicBase {
         slf.get().init("Atomic", || {
             let arithmetic = arithmetic_of(slf, is_integral)?;
             let bytes = checked_width(py, width, arithmetic)?;
-            let backing = create_backing(bytes, bytes as u32, segment_kind(arithmetic, is_signed.is_truthy()?))?;
+            let backing = create_backing(py, bytes, bytes as u32, segment_kind(arithmetic, is_signed.is_truthy()?))?;
             Handle::new(py, Memory::in_segment(py, &backing, 0, bytes)?, arithmetic, is_signed)
         })
     }
@@ -320,7 +320,7 @@ macro_rules! family_methods {
         impl $class {
             /// `load()` with the default order.
             fn value<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-                handle(slf)?.values::<$values>().load(slf.py(), None)
+                handle(slf)?.values::<$values>()?.load(slf.py(), None)
             }
         }
     };

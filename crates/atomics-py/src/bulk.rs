@@ -3,14 +3,13 @@
 //! before any atomic is touched, so that Python code run by a conversion (an item's
 //! `__index__`) never runs while memory is in use, and a bad item refuses the whole call.
 
-use std::ffi::{c_char, CStr};
-
 use atomics_core::{Operands, Width};
 use pyo3::exceptions::{PyIndexError, PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyFloat, PyInt};
 
+use crate::buffer::{Export, ItemKind};
 use crate::values::Values;
 
 /// A number read from a buffer of numbers.
@@ -20,96 +19,51 @@ pub(crate) enum Number {
     Float(f64),
 }
 
-/// A C-contiguous buffer export, released on drop.
-struct Export(Box<ffi::Py_buffer>);
-
-impl Drop for Export {
-    fn drop(&mut self) {
-        // SAFETY: the buffer was filled by PyObject_GetBuffer and is released exactly once.
-        unsafe { ffi::PyBuffer_Release(&mut *self.0) }
+/// `obj`'s buffer, C-contiguous with its format, or None if `obj` has no buffer.
+fn export_of(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Option<Export>> {
+    if !Export::is_exporter(obj) {
+        return Ok(None);
     }
+    Export::new(obj, ffi::PyBUF_C_CONTIGUOUS | ffi::PyBUF_FORMAT).map(Some).map_err(|cause| {
+        let error = PyValueError::new_err(format!("'{name}' must be a C-contiguous buffer or a sequence"));
+        error.set_cause(obj.py(), Some(cause));
+        error
+    })
 }
 
-impl Export {
-    /// `obj`'s buffer, C-contiguous with its format, or None if `obj` has no buffer.
-    fn of(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Option<Export>> {
-        // SAFETY: `obj` is valid; the check only reads its type.
-        if unsafe { ffi::PyObject_CheckBuffer(obj.as_ptr()) } == 0 {
-            return Ok(None);
-        }
-        let mut buffer = Box::new(std::mem::MaybeUninit::<ffi::Py_buffer>::zeroed());
-        let flags = ffi::PyBUF_C_CONTIGUOUS | ffi::PyBUF_FORMAT;
-        // SAFETY: `buffer` is storage for one Py_buffer; on success `Export` releases it.
-        if unsafe { ffi::PyObject_GetBuffer(obj.as_ptr(), buffer.as_mut_ptr(), flags) } != 0 {
-            let cause = PyErr::fetch(obj.py());
-            let error = PyValueError::new_err(format!("'{name}' must be a C-contiguous buffer or a sequence"));
-            error.set_cause(obj.py(), Some(cause));
-            return Err(error);
-        }
-        // SAFETY: PyObject_GetBuffer succeeded and filled the buffer.
-        Ok(Some(Export(unsafe { Box::from_raw(Box::into_raw(buffer).cast::<ffi::Py_buffer>()) })))
+/// `convert` of every item of `export`, in order, or a `TypeError` naming `name` for items
+/// other than native integers and floats. One pass, each item read with its own type.
+fn collect<T>(export: &Export, name: &str, mut convert: impl FnMut(Number) -> PyResult<T>) -> PyResult<Vec<T>> {
+    let unsupported = || PyTypeError::new_err(format!("'{name}' must hold integers or floats in native byte order"));
+    let items = export.items();
+    if !items.native {
+        return Err(unsupported());
     }
-
-    fn bytes(&self) -> &[u8] {
-        if self.0.len == 0 {
-            return &[];
-        }
-        // SAFETY: the export keeps `len` bytes at `buf` valid until released; they are only
-        // read while it lives. Another thread may write them meanwhile (a plain data race on
-        // the caller's own buffer, read here as bytes, never as atomics).
-        unsafe { std::slice::from_raw_parts(self.0.buf.cast::<u8>(), self.0.len as usize) }
-    }
-
-    /// The struct-module format character of the items, if native and one of the numbers.
-    fn number_format(&self) -> Option<u8> {
-        if self.0.format.is_null() {
-            return Some(b'B');
-        }
-        // SAFETY: a requested format is a NUL-terminated string owned by the export.
-        let format = unsafe { CStr::from_ptr(self.0.format as *const c_char) }.to_bytes();
-        let code = match format {
-            [code] | [b'@', code] => *code,
-            [b'=' | b'<', code] if cfg!(target_endian = "little") => *code,
-            [b'>' | b'!', code] if cfg!(target_endian = "big") => *code,
-            _ => return None,
+    let size = items.size;
+    let bytes = export.bytes();
+    let mut out = Vec::with_capacity(bytes.len() / size.max(1));
+    macro_rules! each {
+        ($t:ty, $number:expr) => {
+            for item in bytes.chunks_exact(size) {
+                let value = <$t>::from_ne_bytes(item.try_into().expect("items of the type's size"));
+                out.push(convert($number(value))?);
+            }
         };
-        b"bBhHiIlLqQnN?fd".contains(&code).then_some(code)
     }
-
-    /// `convert` of every item, in order, or a `TypeError` naming `name` for formats other
-    /// than native integers and floats. One pass, each item read with its own type.
-    fn collect<T>(&self, name: &str, mut convert: impl FnMut(Number) -> PyResult<T>) -> PyResult<Vec<T>> {
-        let unsupported =
-            || PyTypeError::new_err(format!("'{name}' must hold integers or floats in native byte order"));
-        let code = self.number_format().ok_or_else(unsupported)?;
-        let size = self.0.itemsize as usize;
-        let bytes = self.bytes();
-        let mut out = Vec::with_capacity(bytes.len() / size.max(1));
-        macro_rules! each {
-            ($t:ty, $number:expr) => {
-                for item in bytes.chunks_exact(size) {
-                    let value = <$t>::from_ne_bytes(item.try_into().expect("items of the type's size"));
-                    out.push(convert($number(value))?);
-                }
-            };
-        }
-        let signed = b"bhilqn".contains(&code);
-        match (code, size) {
-            (b'f', 4) => each!(f32, |v: f32| Number::Float(f64::from(v))),
-            (b'd', 8) => each!(f64, Number::Float),
-            (b'f' | b'd', _) => return Err(unsupported()),
-            (_, 1) if signed => each!(i8, |v: i8| Number::Int(i128::from(v))),
-            (_, 2) if signed => each!(i16, |v: i16| Number::Int(i128::from(v))),
-            (_, 4) if signed => each!(i32, |v: i32| Number::Int(i128::from(v))),
-            (_, 8) if signed => each!(i64, |v: i64| Number::Int(i128::from(v))),
-            (_, 1) => each!(u8, |v: u8| Number::Int(i128::from(v))),
-            (_, 2) => each!(u16, |v: u16| Number::Int(i128::from(v))),
-            (_, 4) => each!(u32, |v: u32| Number::Int(i128::from(v))),
-            (_, 8) => each!(u64, |v: u64| Number::Int(i128::from(v))),
-            _ => return Err(unsupported()),
-        }
-        Ok(out)
+    match (items.kind, size) {
+        (Some(ItemKind::Float), 4) => each!(f32, |v: f32| Number::Float(f64::from(v))),
+        (Some(ItemKind::Float), 8) => each!(f64, Number::Float),
+        (Some(ItemKind::Int { signed: true }), 1) => each!(i8, |v: i8| Number::Int(i128::from(v))),
+        (Some(ItemKind::Int { signed: true }), 2) => each!(i16, |v: i16| Number::Int(i128::from(v))),
+        (Some(ItemKind::Int { signed: true }), 4) => each!(i32, |v: i32| Number::Int(i128::from(v))),
+        (Some(ItemKind::Int { signed: true }), 8) => each!(i64, |v: i64| Number::Int(i128::from(v))),
+        (Some(ItemKind::Int { signed: false } | ItemKind::Bool), 1) => each!(u8, |v: u8| Number::Int(i128::from(v))),
+        (Some(ItemKind::Int { signed: false } | ItemKind::Bool), 2) => each!(u16, |v: u16| Number::Int(i128::from(v))),
+        (Some(ItemKind::Int { signed: false } | ItemKind::Bool), 4) => each!(u32, |v: u32| Number::Int(i128::from(v))),
+        (Some(ItemKind::Int { signed: false } | ItemKind::Bool), 8) => each!(u64, |v: u64| Number::Int(i128::from(v))),
+        _ => return Err(unsupported()),
     }
+    Ok(out)
 }
 
 /// Indices into an array of `len` atomics from `obj`: a buffer of integers (numpy's `intp`,
@@ -123,8 +77,8 @@ pub(crate) fn indices(obj: &Bound<'_, PyAny>, len: usize) -> PyResult<Vec<usize>
             Err(PyIndexError::new_err(format!("index {i} is out of range for an array of {len} atomics")))
         }
     };
-    if let Some(export) = Export::of(obj, "indices")? {
-        return export.collect("indices", |n| match n {
+    if let Some(export) = export_of(obj, "indices")? {
+        return collect(&export, "indices", |n| match n {
             Number::Int(i) => place(i),
             Number::Float(_) => Err(PyTypeError::new_err("'indices' must hold integers, not floats")),
         });
@@ -211,8 +165,8 @@ pub(crate) fn operands<V: Values>(obj: &Bound<'_, PyAny>, width: Width, signed: 
     if single {
         return V::parse(obj, width, signed, name, false).map(Parsed::Same);
     }
-    if let Some(export) = Export::of(obj, name)? {
-        if export.0.ndim == 0 && !V::BYTES {
+    if let Some(export) = export_of(obj, name)? {
+        if export.ndim() == 0 && !V::BYTES {
             // A numpy scalar (`np.int64(2)`, `np.float32(0.5)`): one value.
             drop(export);
             return V::parse(obj, width, signed, name, false).map(Parsed::Same);
@@ -230,7 +184,7 @@ pub(crate) fn operands<V: Values>(obj: &Bound<'_, PyAny>, width: Width, signed: 
             }
             return Ok(Parsed::Each(bytes.chunks_exact(width.bytes()).map(|b| width.from_ne_bytes(b)).collect()));
         }
-        return export.collect(name, V::from_numbers(width, signed, name)).map(Parsed::Each);
+        return collect(&export, name, V::from_numbers(width, signed, name)).map(Parsed::Each);
     }
     if !V::BYTES && !V::FLOAT && obj.hasattr("__index__")? {
         return V::parse(obj, width, signed, name, false).map(Parsed::Same);

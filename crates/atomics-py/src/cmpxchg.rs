@@ -21,6 +21,7 @@ use pyo3::exceptions::PyMemoryError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 
+use crate::compat::{new_ref, peek_object_member};
 use crate::errors::panic_error;
 
 /// The object's memory: the header, then the two attributes (strong references, or NULL once
@@ -115,16 +116,6 @@ fn create_type(py: Python<'_>) -> PyResult<*mut ffi::PyTypeObject> {
     }
     TYPE.store(tp.cast(), Ordering::Release);
     Ok(tp.cast())
-}
-
-/// A new strong reference to `object` (`Py_NewRef`, which CPython 3.9 lacks).
-///
-/// # Safety
-/// `object` is a valid object and the thread is attached.
-unsafe fn new_ref(object: *mut ffi::PyObject) -> *mut ffi::PyObject {
-    // SAFETY: guaranteed by the caller.
-    unsafe { ffi::Py_INCREF(object) };
-    object
 }
 
 /// A new `CmpxchgResult(success, expected)`: the fast path of every compare-exchange.
@@ -244,8 +235,7 @@ unsafe extern "C" fn nb_bool(object: *mut ffi::PyObject) -> c_int {
         if ffi::Py_TYPE(object) == TYPE.load(Ordering::Relaxed) {
             // The exact type: compare the field with the two bools without taking a
             // reference (a pointer comparison reads no object).
-            let field = AtomicPtr::from_ptr(&raw mut (*object.cast::<ResultObject>()).success);
-            let success = field.load(Ordering::Acquire);
+            let success = peek_object_member(&raw mut (*object.cast::<ResultObject>()).success);
             if success == ffi::Py_True() {
                 return 1;
             }

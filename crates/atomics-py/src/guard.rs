@@ -10,6 +10,12 @@
 //!   then waits for every shard to drain before the memory may be freed. Operations are a
 //!   handful of instructions and never block, so the wait is short. Private memory, which is
 //!   never released, is not counted at all.
+//!
+//! After `fork`, the child has only the thread that forked. No operation is counted then:
+//! CPython stops every other thread at a safe point before it forks, and an operation never
+//! holds its count across one (no Python code, no detaching). A release in progress in
+//! another thread is, and the child finishes it itself rather than wait for a thread that
+//! did not come along.
 
 #[cfg(not(Py_GIL_DISABLED))]
 mod imp {
@@ -60,7 +66,7 @@ mod imp {
 
 #[cfg(Py_GIL_DISABLED)]
 mod imp {
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
     use pyo3::Python;
 
@@ -77,6 +83,8 @@ mod imp {
         /// RELEASED and FREED; written only by a release, so every operation reads it from a
         /// cache line that stays shared.
         flags: AtomicUsize,
+        /// The process whose thread frees the memory (set before RELEASED).
+        releaser: AtomicU32,
         /// None for memory that can never be released (private memory): nothing to count.
         shards: Option<Box<[Shard; SHARDS]>>,
     }
@@ -106,12 +114,12 @@ mod imp {
         /// A guard for memory that can be released (buffer exports, segments).
         pub(crate) fn new() -> Self {
             let shards = Box::new(std::array::from_fn(|_| Shard(AtomicUsize::new(0))));
-            ReleaseGuard { flags: AtomicUsize::new(0), shards: Some(shards) }
+            ReleaseGuard { flags: AtomicUsize::new(0), releaser: AtomicU32::new(0), shards: Some(shards) }
         }
 
         /// A guard for memory that is never released: operations cost nothing extra.
         pub(crate) fn never_released() -> Self {
-            ReleaseGuard { flags: AtomicUsize::new(0), shards: None }
+            ReleaseGuard { flags: AtomicUsize::new(0), releaser: AtomicU32::new(0), shards: None }
         }
 
         /// Admits one operation unless released; the memory stays valid while the returned
@@ -139,22 +147,48 @@ mod imp {
         /// Marks the memory released. The first caller waits (detached, so that it never
         /// holds up a stop-the-world pause) until no operation uses the memory, then runs
         /// `free` attached; any other caller waits until `free` has run, so that every
-        /// `release()` returns with the memory freed.
+        /// `release()` returns with the memory freed. In a child forked while another thread
+        /// was releasing, the caller takes that release over (`free` must allow being run
+        /// again after an interrupted run).
         pub(crate) fn release(&self, py: Python<'_>, free: impl FnOnce()) {
-            let first = self.flags.fetch_or(RELEASED, Ordering::SeqCst) & RELEASED == 0;
-            if first {
-                if let Some(shards) = &self.shards {
-                    py.detach(|| {
-                        for shard in shards.iter() {
-                            wait_until(|| shard.0.load(Ordering::SeqCst) == 0);
-                        }
-                    });
+            let pid = std::process::id();
+            if self.flags.load(Ordering::SeqCst) & RELEASED == 0 {
+                self.releaser.store(pid, Ordering::SeqCst);
+                if self.flags.fetch_or(RELEASED, Ordering::SeqCst) & RELEASED == 0 {
+                    return self.free(py, free);
                 }
-                free();
-                self.flags.fetch_or(FREED, Ordering::Release);
-            } else {
-                py.detach(|| wait_until(|| self.flags.load(Ordering::Acquire) & FREED != 0));
             }
+            // Another thread releases: wait for it, unless it is in the process this one was
+            // forked from (a release started here records this process first).
+            let taken_over = py.detach(|| loop {
+                if self.flags.load(Ordering::Acquire) & FREED != 0 {
+                    return false;
+                }
+                let releaser = self.releaser.load(Ordering::SeqCst);
+                if releaser != pid
+                    && self.releaser.compare_exchange(releaser, pid, Ordering::SeqCst, Ordering::SeqCst).is_ok()
+                {
+                    return true;
+                }
+                std::hint::spin_loop();
+                std::thread::yield_now();
+            });
+            if taken_over {
+                self.free(py, free);
+            }
+        }
+
+        /// Waits (detached) until no operation uses the memory, runs `free` and marks it freed.
+        fn free(&self, py: Python<'_>, free: impl FnOnce()) {
+            if let Some(shards) = &self.shards {
+                py.detach(|| {
+                    for shard in shards.iter() {
+                        wait_until(|| shard.0.load(Ordering::SeqCst) == 0);
+                    }
+                });
+            }
+            free();
+            self.flags.fetch_or(FREED, Ordering::Release);
         }
 
         pub(crate) fn is_released(&self) -> bool {

@@ -11,8 +11,10 @@ use pyo3::prelude::*;
 mod alignment;
 mod array;
 mod atomic;
+mod buffer;
 mod bulk;
 mod cmpxchg;
+mod compat;
 mod convert;
 mod errors;
 mod guard;
@@ -20,6 +22,7 @@ mod handle;
 mod memory;
 mod methods;
 mod shared;
+mod sleepers;
 mod slot;
 mod values;
 

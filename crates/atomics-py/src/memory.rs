@@ -3,20 +3,21 @@
 //! or a named shared-memory segment mapped into this process.
 
 use std::alloc::{alloc_zeroed, dealloc, Layout};
-use std::ffi::c_int;
 use std::ptr::NonNull;
-use std::sync::atomic::{fence, AtomicUsize, Ordering};
+use std::sync::atomic::{fence, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use atomics_core::shm::Segment;
-use atomics_core::{Error, Region, WaitOutcome};
+use atomics_core::{Arithmetic, Error, Region, WaitOutcome, Width};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 
+use crate::buffer::{Export, Items};
 use crate::errors::core_error;
 use crate::guard::{Entered, ReleaseGuard};
+use crate::sleepers::Sleepers;
 
 /// A mapped shared-memory segment and whether releasing it removes its name.
 struct MappedSegment {
@@ -38,8 +39,9 @@ enum Owner {
     /// Private zeroed memory from the global allocator, freed by `Drop`; reached only
     /// through regions.
     Owned { data: NonNull<u8>, layout: Layout },
-    /// A Python buffer export, released at most once (`None` after release).
-    Buffer(Mutex<Option<Box<ffi::Py_buffer>>>),
+    /// A Python buffer export, released at most once (`None` after release), and what its
+    /// items are.
+    Buffer { export: Mutex<Option<Export>>, items: Items },
     /// A shared-memory segment, unmapped at most once (`None` after release).
     Segment { data: NonNull<u8>, size: usize, name: String, mapped: Mutex<Option<MappedSegment>> },
 }
@@ -51,7 +53,7 @@ pub(crate) struct Backing {
     guard: ReleaseGuard,
     /// Threads of this process inside a `wait` on this backing; a release waits for them to
     /// leave (each sleeps for at most one slice) before freeing the memory.
-    waiters: AtomicUsize,
+    sleepers: Sleepers,
     owner: Owner,
 }
 
@@ -133,6 +135,11 @@ impl Memory {
         (self.region, &self.backing)
     }
 
+    /// What the region is in.
+    pub(crate) fn backing(&self) -> &Backing {
+        &self.backing
+    }
+
     /// The region's description, or the released `ValueError`.
     pub(crate) fn region(&self) -> PyResult<&Region> {
         if self.backing.guard.is_released() {
@@ -162,7 +169,7 @@ impl Backing {
         // SAFETY: the layout has a non-zero size.
         let data = NonNull::new(unsafe { alloc_zeroed(layout) })?;
         let owner = Owner::Owned { data, layout };
-        let backing = Arc::new(Backing { guard: ReleaseGuard::never_released(), waiters: AtomicUsize::new(0), owner });
+        let backing = Arc::new(Backing { guard: ReleaseGuard::never_released(), sleepers: Sleepers::new(), owner });
         Some((backing, data.as_ptr()))
     }
 
@@ -179,11 +186,21 @@ impl Backing {
     /// stores. The library relies on those hardware semantics, as C and C++ programs sharing
     /// memory with atomics do.
     pub(crate) fn from_buffer(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<(Arc<Backing>, *mut u8, usize, bool)> {
-        let buffer = export(obj, what)?;
-        let (ptr, len, readonly) = (buffer.buf.cast::<u8>(), buffer.len as usize, buffer.readonly != 0);
-        let owner = Owner::Buffer(Mutex::new(Some(buffer)));
-        let backing = Arc::new(Backing { guard: ReleaseGuard::new(), waiters: AtomicUsize::new(0), owner });
+        let export = export(obj, what)?;
+        let (ptr, len, readonly, items) = (export.ptr(), export.len(), export.readonly(), export.items());
+        let owner = Owner::Buffer { export: Mutex::new(Some(export)), items };
+        let backing = Arc::new(Backing { guard: ReleaseGuard::new(), sleepers: Sleepers::new(), owner });
         Ok((backing, ptr, len, readonly))
+    }
+
+    /// Refuses, with a `TypeError` naming `what`, a buffer whose items atomics of `width`
+    /// holding values of `arithmetic` (signed or not) may not use (see `buffer.rs`); other
+    /// memory holds whatever atomics are put in it.
+    pub(crate) fn check_items(&self, arithmetic: Arithmetic, signed: bool, width: Width, what: &str) -> PyResult<()> {
+        match &self.owner {
+            Owner::Buffer { items, .. } => items.check_usable_by(arithmetic, signed, width, what),
+            _ => Ok(()),
+        }
     }
 
     /// The address of data bytes `offset..offset + bytes` of a segment backing, or a
@@ -235,7 +252,7 @@ impl Backing {
 
     /// Whether the backing is a Python buffer export (what `release()` of a view releases).
     pub(crate) fn is_buffer(&self) -> bool {
-        matches!(self.owner, Owner::Buffer(_))
+        matches!(self.owner, Owner::Buffer { .. })
     }
 
     /// Fails with the released `ValueError` once released.
@@ -257,7 +274,7 @@ impl Backing {
         old: u128,
         deadline: Instant,
     ) -> PyResult<Result<WaitOutcome, Error>> {
-        self.waiters.fetch_add(1, Ordering::SeqCst);
+        let asleep = self.sleepers.enter();
         fence(Ordering::SeqCst); // pairs with the fence in `release`: one sees the other
         let outcome = if self.guard.is_released() {
             None
@@ -265,7 +282,7 @@ impl Backing {
             let timeout = deadline.saturating_duration_since(Instant::now());
             Some(py.detach(|| region.wait(old, Some(timeout))))
         };
-        self.waiters.fetch_sub(1, Ordering::SeqCst);
+        drop(asleep);
         outcome.ok_or_else(released_error)
     }
 
@@ -278,7 +295,7 @@ impl Backing {
             name: segment.name().to_owned(),
             mapped: Mutex::new(Some(MappedSegment { segment, unlink: unlink.then(std::process::id) })),
         };
-        Arc::new(Backing { guard: ReleaseGuard::new(), waiters: AtomicUsize::new(0), owner })
+        Arc::new(Backing { guard: ReleaseGuard::new(), sleepers: Sleepers::new(), owner })
     }
 
     /// The segment's name, if this is a segment.
@@ -340,12 +357,10 @@ impl Backing {
     pub(crate) fn release(&self, py: Python<'_>) {
         match &self.owner {
             Owner::Owned { .. } => {}
-            Owner::Buffer(slot) => self.guard.release(py, || {
+            Owner::Buffer { export, .. } => self.guard.release(py, || {
                 self.wait_for_sleepers(py);
-                let taken = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
-                if let Some(buffer) = taken {
-                    release_buffer(buffer);
-                }
+                let taken = export.lock().unwrap_or_else(|e| e.into_inner()).take();
+                drop(taken); // releases the export
             }),
             Owner::Segment { mapped, .. } => self.guard.release(py, || {
                 self.wait_for_sleepers(py);
@@ -363,9 +378,9 @@ impl Backing {
     /// `wait` on the memory. Sleepers notice the release within one slice.
     fn wait_for_sleepers(&self, py: Python<'_>) {
         fence(Ordering::SeqCst); // pairs with the fence in `Backing::wait`
-        if self.waiters.load(Ordering::SeqCst) > 0 {
+        if self.sleepers.any() {
             py.detach(|| {
-                while self.waiters.load(Ordering::SeqCst) > 0 {
+                while self.sleepers.any() {
                     std::thread::sleep(Duration::from_micros(200));
                 }
             });
@@ -381,12 +396,10 @@ impl Drop for Backing {
                 // region into it went away with the last object holding this backing.
                 unsafe { dealloc(data.as_ptr(), *layout) };
             }
-            Owner::Buffer(slot) => {
-                if let Some(buffer) = slot.get_mut().unwrap_or_else(|e| e.into_inner()).take() {
-                    // The last Python object that held the backing is being deallocated, so
-                    // the interpreter is attached; `attach` only confirms it.
-                    Python::attach(|_| release_buffer(buffer));
-                }
+            Owner::Buffer { export, .. } => {
+                // The last Python object that held the backing is being deallocated, so the
+                // interpreter is attached, as releasing the export needs.
+                drop(export.get_mut().unwrap_or_else(|e| e.into_inner()).take());
             }
             Owner::Segment { mapped, .. } => {
                 if let Some(m) = mapped.get_mut().unwrap_or_else(|e| e.into_inner()).take() {
@@ -397,44 +410,23 @@ impl Drop for Backing {
     }
 }
 
-/// Exports `obj`'s buffer: writable where the exporter allows it, read-only otherwise,
-/// C-contiguous in any case.
-fn export(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Box<ffi::Py_buffer>> {
-    // SAFETY: `obj` is a valid object and the interpreter is attached.
-    if unsafe { ffi::PyObject_CheckBuffer(obj.as_ptr()) } == 0 {
+/// Exports `obj`'s buffer with its format: writable where the exporter allows it, read-only
+/// otherwise, C-contiguous in any case.
+fn export(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Export> {
+    if !Export::is_exporter(obj) {
         return Err(PyTypeError::new_err(format!("{what} 'buffer' must support the buffer protocol.")));
     }
-    let mut buffer = Box::new(std::mem::MaybeUninit::<ffi::Py_buffer>::zeroed());
     // PyBUF_RECORDS_RO asks for no writability and no contiguity, so that read-only and
     // strided exporters answer and are judged below with clear errors.
-    let flags: c_int = ffi::PyBUF_RECORDS_RO;
-    // SAFETY: `buffer` is writable storage for one Py_buffer; on success it must be released
-    // exactly once, which the caller's `release_buffer` does.
-    if unsafe { ffi::PyObject_GetBuffer(obj.as_ptr(), buffer.as_mut_ptr(), flags) } != 0 {
-        return Err(PyErr::fetch(obj.py()));
-    }
-    // SAFETY: PyObject_GetBuffer succeeded and filled the buffer.
-    let buffer = unsafe { Box::from_raw(Box::into_raw(buffer).cast::<ffi::Py_buffer>()) };
-    // SAFETY: `buffer` is a filled Py_buffer.
-    if unsafe { ffi::PyBuffer_IsContiguous(&*buffer, b'C' as std::ffi::c_char) } == 0 {
-        release_buffer(buffer);
+    let export = Export::new(obj, ffi::PyBUF_RECORDS_RO)?;
+    if !export.is_c_contiguous() {
         return Err(PyTypeError::new_err(format!("{what} 'buffer' must be C-contiguous.")));
     }
-    Ok(buffer)
-}
-
-// Taking the box by value makes a second release of the same export impossible.
-#[allow(clippy::boxed_local)]
-fn release_buffer(mut buffer: Box<ffi::Py_buffer>) {
-    // SAFETY: `buffer` was filled by PyObject_GetBuffer and is released exactly once (the box
-    // is consumed); the interpreter is attached at every call site.
-    unsafe { ffi::PyBuffer_Release(&mut *buffer) }
+    Ok(export)
 }
 
 /// The address and length of `obj`'s buffer, exported only for the time of the call.
 pub(crate) fn buffer_extent(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<(usize, usize)> {
-    let buffer = export(obj, what)?;
-    let extent = (buffer.buf as usize, buffer.len as usize);
-    release_buffer(buffer);
-    Ok(extent)
+    let export = export(obj, what)?;
+    Ok((export.ptr() as usize, export.len()))
 }

@@ -8,6 +8,7 @@ use atomics_core::Arithmetic;
 use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyPermissionError, PyValueError};
 use pyo3::prelude::*;
 
+use crate::errors::Imported;
 use crate::memory::Backing;
 
 /// The segments this process created, to unlink at exit those still named.
@@ -22,11 +23,16 @@ fn os_error(e: std::io::Error, name: &str) -> PyErr {
     }
 }
 
+/// `atomics.shared._unlink_at_exit`: makes sure this process removes, when it ends, the
+/// names of the segments it created.
+static UNLINK_AT_EXIT: Imported = Imported::new("atomics.shared", "_unlink_at_exit");
+
 /// Creates a segment of `size` data bytes whose name is removed when the returned backing is
-/// released or dropped (or at exit).
+/// released or dropped (or when the process ends).
 /// The names start with `/atomics_` and the value of the environment variable
 /// `ATOMICS_SEGMENT_TAG`, if set (up to 10 characters from `[a-z0-9_]`).
-pub(crate) fn create_backing(size: usize, width: u32, kind: Kind) -> PyResult<Arc<Backing>> {
+pub(crate) fn create_backing(py: Python<'_>, size: usize, width: u32, kind: Kind) -> PyResult<Arc<Backing>> {
+    UNLINK_AT_EXIT.get(py)?.call0()?;
     let tag = std::env::var("ATOMICS_SEGMENT_TAG").unwrap_or_default();
     let segment = Segment::create_tagged(&tag, size, width, kind).map_err(|e| os_error(e, "(new)"))?;
     let backing = Backing::segment(segment, true);
@@ -56,7 +62,8 @@ pub(crate) fn attach_backing(name: &str) -> PyResult<(Arc<Backing>, u32, Kind)> 
     Ok((Backing::segment(segment, false), header.width, header.kind))
 }
 
-/// Removes the names of the segments this process created and still names (run at exit).
+/// Removes the names of the segments this process created and still names (run when the
+/// process ends).
 #[pyfunction]
 pub(crate) fn unlink_created_segments() {
     let created = std::mem::take(&mut *CREATED.lock().unwrap_or_else(|e| e.into_inner()));
@@ -84,11 +91,11 @@ impl SharedSegment {
     /// A new segment of `size` data bytes, zeroed.
     #[staticmethod]
     #[pyo3(signature = (size))]
-    fn create(size: usize) -> PyResult<Self> {
+    fn create(py: Python<'_>, size: usize) -> PyResult<Self> {
         if size == 0 {
             return Err(PyValueError::new_err("a segment needs at least one data byte"));
         }
-        Ok(SharedSegment { backing: create_backing(size, 0, Kind::Layout)?, width: 0, kind: Kind::Layout })
+        Ok(SharedSegment { backing: create_backing(py, size, 0, Kind::Layout)?, width: 0, kind: Kind::Layout })
     }
 
     /// Maps the existing segment `name` (as another process created it).
