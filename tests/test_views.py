@@ -389,12 +389,12 @@ def test_width_is_nbytes(factory, width, signed_ints, name):
     if address(buf) % width:
         pytest.skip("allocator gave a misaligned buffer")
     readonly = memoryview(buf).readonly
+    if width == 16 and not sixteen_exists(readonly):  # refused before the format is read
+        return assert_sixteen_refused(buf, name, readonly)
     if name != "BYTES" and not signed_ints:
         with pytest.raises(TypeError, match=f"cannot hold signed integer atomics of width {width}: "):
             make_ctx(buf, name)
         return
-    if width == 16 and not sixteen_exists(readonly):
-        return assert_sixteen_refused(buf, name, readonly)
     with make_ctx(buf, name) as v:
         assert v.width == width
         assert type(v.width) is int
