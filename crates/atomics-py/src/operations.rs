@@ -132,30 +132,47 @@ unsafe extern "C" fn method<V: Values, const ROW: u8, const ELEMENT: bool>(
     nargs: ffi::Py_ssize_t,
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    let row = const { Row::of(ROW) };
     let names = const { Names::of::<V>(Row::of(ROW), ELEMENT) };
-    // SAFETY: guaranteed by the caller; CPython checked `slf` against the descriptor's class,
-    // so the casts below hold.
+    let name = const { Row::of(ROW).name() };
+    // SAFETY: guaranteed by the caller.
     unsafe {
-        call(slf, args, nargs, kwnames, row.name(), names.as_slice(), names.required, |py, slf, a| {
-            let a = &a[..names.len];
-            let (target, a) = if ELEMENT {
-                if row == Row::Op(OpType::BitTest) {
-                    bit_test_order_first(py, &a[1..])?;
-                }
-                let array = slf.cast_unchecked::<AtomicMemoryBase>().get().handle()?;
-                (array.element::<V>(given(&a[0])?)?, &a[1..])
-            } else {
-                if row == Row::Op(OpType::BitTest) {
-                    bit_test_order_first(py, a)?;
-                }
-                (slf.cast_unchecked::<AtomicMemoryBase>().get().handle()?.target::<V>()?, a)
-            };
-            match row {
-                Row::Op(op) => target.operate(py, op, a),
-                Row::Method(method) => target.call_method(py, method, a),
-            }
-        })
+        call(
+            slf,
+            args,
+            nargs,
+            kwnames,
+            name,
+            names.as_slice(),
+            names.required,
+            #[inline(always)]
+            |py, slf, a| run::<V, ROW, ELEMENT>(py, slf, &a[..names.len]),
+        )
+    }
+}
+
+/// The body of [`method`]: the row is a constant here, so that everything that depends on it
+/// folds away (the parameters, the checks, the result).
+///
+/// # Safety
+/// As for [`method`]: `slf` is an instance of a subclass of `AtomicMemoryBase` of family `V`.
+#[inline(always)]
+unsafe fn run<'py, V: Values, const ROW: u8, const ELEMENT: bool>(
+    py: Python<'py>,
+    slf: pyo3::Borrowed<'_, 'py, PyAny>,
+    a: &[Arg<'_, 'py>],
+) -> PyResult<Bound<'py, PyAny>> {
+    let row = const { Row::of(ROW) };
+    if row == Row::Op(OpType::BitTest) {
+        bit_test_order_first(py, &a[ELEMENT as usize..])?;
+    }
+    // SAFETY: CPython checked `slf` against the descriptor's class, a subclass of
+    // `AtomicMemoryBase` (the caller's guarantee).
+    let memory = unsafe { slf.cast_unchecked::<AtomicMemoryBase>() }.get().handle()?;
+    let (target, a) =
+        if ELEMENT { (memory.element::<V>(given(&a[0])?)?, &a[1..]) } else { (memory.target::<V>()?, a) };
+    match row {
+        Row::Op(op) => target.operate(py, op, a),
+        Row::Method(method) => target.call_method(py, method, a),
     }
 }
 
