@@ -33,13 +33,13 @@ macro_rules! operations {
                 (CmpxchgWeak, 4, "CMPXCHG_WEAK", "cmpxchg_weak", [Expected, Desired, SuccessOrder, FailureOrder],
                     Exchanged, [Int, Bytes, Float], Core::CompareExchange { weak: true },
                     "Compare-exchange that may fail spuriously: if the value equals `expected`, writes \
-     `desired`. Returns CmpxchgResult(success, expected or the value found). Floats \
-     compare bits (so -0.0 != 0.0 and a NaN matches the same NaN)."),
+`desired`. Returns CmpxchgResult(success, expected or the value found). Floats \
+compare bits (so -0.0 != 0.0 and a NaN matches the same NaN)."),
                 (CmpxchgStrong, 5, "CMPXCHG_STRONG", "cmpxchg_strong", [Expected, Desired, SuccessOrder, FailureOrder],
                     Exchanged, [Int, Bytes, Float], Core::CompareExchange { weak: false },
                     "Compare-exchange that fails only when the value differs from `expected`: otherwise \
-     writes `desired`. Returns CmpxchgResult(success, expected or the value found). \
-     Floats compare bits (so -0.0 != 0.0 and a NaN matches the same NaN)."),
+writes `desired`. Returns CmpxchgResult(success, expected or the value found). \
+Floats compare bits (so -0.0 != 0.0 and a NaN matches the same NaN)."),
                 (BitTest, 6, "BIT_TEST", "bit_test", [Bit, Order], Bit, [Int, Bytes],
                     Core::BitTest, "Reads bit `index` (0 is the least significant)."),
                 (BitTestCompl, 7, "BIT_TEST_COMPL", "bit_test_compl", [Bit, Order], Bit, [Int, Bytes],
@@ -89,11 +89,11 @@ macro_rules! operations {
                 (FetchMax, 28, "FETCH_MAX", "fetch_max", [Value, Order], Previous, [Int, Float],
                     Core::Arithmetic(Arithmetic::Max),
                     "Stores max(current, `value`) (for floats IEEE maxNum: a NaN `value` is ignored), \
-     returning the previous value."),
+returning the previous value."),
                 (FetchMin, 29, "FETCH_MIN", "fetch_min", [Value, Order], Previous, [Int, Float],
                     Core::Arithmetic(Arithmetic::Min),
                     "Stores min(current, `value`) (for floats IEEE minNum: a NaN `value` is ignored), \
-     returning the previous value."),
+returning the previous value."),
                 (AddFetch, 30, "ADD_FETCH", "add_fetch", [Value, Order], New, [Int],
                     Core::Arithmetic(Arithmetic::Add), "Adds `value`, wrapping around, returning the new value."),
                 (SubFetch, 31, "SUB_FETCH", "sub_fetch", [Value, Order], New, [Int],
@@ -105,25 +105,25 @@ macro_rules! operations {
                 (CheckedFetchAdd, 34, "CHECKED_FETCH_ADD", "checked_fetch_add", [Value, Order], Previous, [Int],
                     Core::Arithmetic(Arithmetic::CheckedAdd),
                     "Adds `value`, returning the previous value; raises OverflowError, leaving the value \
-     unchanged, if the sum does not fit."),
+unchanged, if the sum does not fit."),
                 (CheckedFetchSub, 35, "CHECKED_FETCH_SUB", "checked_fetch_sub", [Value, Order], Previous, [Int],
                     Core::Arithmetic(Arithmetic::CheckedSub),
                     "Subtracts `value`, returning the previous value; raises OverflowError, leaving the value \
-     unchanged, if the difference does not fit."),
+unchanged, if the difference does not fit."),
             ],
             methods: [
                 (Wait, "wait", [Old, Timeout], Changed, [Int, Bytes, Float],
                     "Blocks while the value equals `old` (for floats: has its bits): returns True once it \
-     differs (after a notify_one/notify_all from any thread or process), False if `timeout` \
-     seconds pass first. Releases the GIL while blocked; Ctrl-C interrupts it. Widths 1, 2, 4 \
-     and 8."),
+differs (after a notify_one/notify_all from any thread or process), False if `timeout` \
+seconds pass first. Releases the GIL while blocked; Ctrl-C interrupts it. Widths 1, 2, 4 \
+and 8."),
                 (NotifyOne, "notify_one", [], Nothing, [Int, Bytes, Float],
                     "Wakes one thread or process blocked in wait() on this memory."),
                 (NotifyAll, "notify_all", [], Nothing, [Int, Bytes, Float],
                     "Wakes every thread and process blocked in wait() on this memory."),
                 (Update, "update", [Function], OldAndNew, [Int, Bytes, Float],
                     "Replaces the value v by `fn`(v) atomically (a compare-exchange loop that calls `fn` again \
-     whenever another writer got there first); returns (old, new)."),
+whenever another writer got there first); returns (old, new)."),
             ]
         }
     };

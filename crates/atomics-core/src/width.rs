@@ -62,7 +62,13 @@ impl Width {
     /// The all-ones value of this width.
     #[inline]
     pub const fn mask(self) -> u128 {
-        u128::MAX >> (128 - self.bits())
+        match self {
+            Width::W1 => u8::MAX as u128,
+            Width::W2 => u16::MAX as u128,
+            Width::W4 => u32::MAX as u128,
+            Width::W8 => u64::MAX as u128,
+            Width::W16 => u128::MAX,
+        }
     }
 
     /// The alignment every address of this width must have: the width itself (natural

@@ -132,7 +132,7 @@ unsafe extern "C" fn method<V: Values, const ROW: u8, const ELEMENT: bool>(
     nargs: ffi::Py_ssize_t,
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    let names = const { Names::of::<V>(Row::of(ROW), ELEMENT) };
+    let names: &'static Names = const { &Names::of::<V>(Row::of(ROW), ELEMENT) };
     let name = const { Row::of(ROW).name() };
     // SAFETY: guaranteed by the caller.
     unsafe {
@@ -168,8 +168,7 @@ unsafe fn run<'py, V: Values, const ROW: u8, const ELEMENT: bool>(
     // SAFETY: CPython checked `slf` against the descriptor's class, a subclass of
     // `AtomicMemoryBase` (the caller's guarantee).
     let memory = unsafe { slf.cast_unchecked::<AtomicMemoryBase>() }.get().handle()?;
-    let (target, a) =
-        if ELEMENT { (memory.element::<V>(given(&a[0])?)?, &a[1..]) } else { (memory.target::<V>()?, a) };
+    let (target, a) = if ELEMENT { (memory.element::<V>(given(&a[0])?)?, &a[1..]) } else { (memory.target::<V>()?, a) };
     match row {
         Row::Op(op) => target.operate(py, op, a),
         Row::Method(method) => target.call_method(py, method, a),
