@@ -79,9 +79,9 @@ pub(crate) fn int_to_bits(obj: &Bound<'_, PyAny>, width: Width, signed: bool, na
     let value: c_longlong = unsafe { ffi::PyLong_AsLongLongAndOverflow(int.as_ptr(), &mut overflow) };
     let bits = width.bits();
     if signed {
-        let max = i64::MAX >> (64 - bits);
-        let min = -max - 1;
-        if overflow != 0 || value < min || value > max {
+        // In range when sign-extending its low `bits` gives it back.
+        let shift = 64 - bits;
+        if overflow != 0 || (value << shift) >> shift != value {
             return Err(too_big());
         }
         Ok(u128::from(value as u64) & width.mask())
