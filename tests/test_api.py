@@ -1,5 +1,5 @@
 """The public API of objects made by ``atomics.atomic()``, checked against the atomics 1.0
-behaviour contract (docs: /work/shared/spec/atomics-1.0-behaviour.md) and this package's
+behaviour contract (docs/spec/atomics-1.0-behaviour.md) and this package's
 documented deviations from it.
 
 Every expectation below is written from the contract (tables, messages, truth tables), never

@@ -1,7 +1,8 @@
 """atomicview(), the view contexts (atomics.ctx.*) and the views (atomics.view.*).
 
-Expectations come from the atomics 1.0 behaviour spec (sections 2, 3.2, 4, 5, 7) and the
-documented deviations of this implementation (Q2, Q5, Q6, Q11, Q14, width 16).
+Expectations come from the atomics 1.0 behaviour spec (docs/spec/atomics-1.0-behaviour.md,
+sections 2, 3.2, 4, 5, 7) and the documented deviations of this implementation (Q2, Q5, Q6,
+Q11, Q14, width 16).
 """
 
 import array
