@@ -4,8 +4,8 @@ The core of this module is a reference model: Hypothesis state machines run rand
 of per-element and bulk operations on arrays of every family, width and signedness, over
 private memory, over views of numpy arrays and bytearrays (with guard bytes around the viewed
 region that must never change) and over shared-memory segments, and mirror every operation
-on a plain-Python model (``test_model.Model`` for integers and bytes, ``FloatCell`` for IEEE
-floats). After every step the whole array must equal the model: through ``load_all()``,
+on the reference model shared by every property test and the fuzzer (``_model``: integers,
+bytes and IEEE floats). After every step the whole array must equal the model: through ``load_all()``,
 through ``load_all(out=...)``, and in the raw memory (read directly from the numpy array,
 the bytearray or a read-only mapping of the segment's file).
 
@@ -26,7 +26,6 @@ import mmap
 import os
 import pickle
 import random
-import struct
 import sys
 import threading
 import time
@@ -41,7 +40,9 @@ import atomics
 from atomics import MemoryOrder as MO
 from atomics.shared import SharedSegment, attach_array
 
-from test_model import ALL_ORDERS, LOAD_ORDERS, STORE_ORDERS, VALID_FAIL, WIDTHS, Model, call, order_args
+from _model import (ALL_ORDERS, BIT_METHODS, BULK_OPS, LOAD_ORDERS, STORE_ORDERS, VALID_FAIL, Model, WouldOverflow,
+                    check_float_bulk, same)
+from test_model import WIDTHS, call, order_args
 
 np = pytest.importorskip("numpy")
 
@@ -184,87 +185,6 @@ class SegmentReader:
     def close(self):
         self.mv.release()
         self.mm.close()
-
-
-# ---------------------------------------------------------------------------------------
-# The float model
-# ---------------------------------------------------------------------------------------
-
-
-class FloatCell:
-    """An IEEE float of 4 or 8 bytes, held as its bit pattern; arithmetic is done in the
-    width's own precision (numpy float32 for 4 bytes)."""
-
-    def __init__(self, width, bits=0):
-        self.width = width
-        self.fmt = "<f" if width == 4 else "<d"
-        self.u = bits
-        self.loose = False
-
-    @staticmethod
-    def round(width, x):
-        """What storing the Python number x gives, as a Python float."""
-        if width == 8:
-            return float(x)
-        with np.errstate(over="ignore", invalid="ignore"):
-            return float(np.float32(float(x)))
-
-    def bits_of(self, x):
-        x = self.round(self.width, x)
-        if self.width == 4:
-            return int(np.array([x], dtype=np.float32).view(np.uint32)[0])
-        return int.from_bytes(struct.pack("<d", x), "little")
-
-    @property
-    def value(self):
-        return struct.unpack(self.fmt, self.u.to_bytes(self.width, "little"))[0]
-
-    def le_bytes(self):
-        return self.u.to_bytes(self.width, "little")
-
-    def apply(self, op, x):
-        """op in add/sub/max/min/store; returns the previous value. The result of an
-        operation producing NaN, or of max/min between zeros of opposite signs, is not
-        predicted bit for bit: `loose` is set and the caller takes the bits from memory after
-        checking the value."""
-        old = self.value
-        a, b = old, self.round(self.width, x)
-        self.loose = False
-        if op == "store":
-            self.u = self.bits_of(b)
-            return old
-        if self.width == 4:
-            a32, b32 = np.float32(a), np.float32(b)
-            with np.errstate(all="ignore"):
-                if op == "add":
-                    r = float(a32 + b32)
-                elif op == "sub":
-                    r = float(a32 - b32)
-                else:
-                    r = None
-        else:
-            r = a + b if op == "add" else a - b if op == "sub" else None
-        if op in ("max", "min"):
-            if math.isnan(b):
-                r = a
-            elif math.isnan(a):
-                r = b
-            elif a == b == 0.0 and math.copysign(1, a) != math.copysign(1, b):
-                r = 0.0
-                self.loose = True
-            else:
-                r = max(a, b) if op == "max" else min(a, b)
-        if math.isnan(r):
-            self.loose = True
-        self.u = self.bits_of(r)
-        return old
-
-    def settle(self, actual_bits):
-        """After a loose result: check the memory holds an acceptable value, adopt its bits."""
-        got = struct.unpack(self.fmt, actual_bits.to_bytes(self.width, "little"))[0]
-        want = self.value
-        assert (math.isnan(got) and math.isnan(want)) or got == want, (got, want)
-        self.u = actual_bits
 
 
 # ---------------------------------------------------------------------------------------
@@ -533,12 +453,7 @@ BYTES_VALUE_OPS = ["store", "exchange", "bin_or", "bin_xor", "bin_and", "bin_fet
                    "bin_fetch_and"]
 BYTES_UNARY_OPS = ["bin_not", "bin_fetch_not"]
 FLOAT_VALUE_OPS = ["store", "exchange", "fetch_add", "fetch_sub", "fetch_max", "fetch_min"]
-BIT_OPS = ["bit_test", "bit_test_compl", "bit_test_set", "bit_test_reset"]
-BULK_OPS = {
-    "int": ["store_at", "add_at", "sub_at", "max_at", "min_at", "or_at", "and_at", "xor_at"],
-    "bytes": ["store_at", "or_at", "and_at", "xor_at"],
-    "float": ["store_at", "add_at", "sub_at", "max_at", "min_at"],
-}
+BIT_OPS = BIT_METHODS
 
 
 def make_machine(cfg):
@@ -549,7 +464,7 @@ def make_machine(cfg):
         def __init__(self):
             super().__init__()
             self.backend = None
-            self.unsettled = set()
+            self.pending = {}  # float element -> (bits before a bulk call, its operands' bits)
 
         @initialize(kind=st.sampled_from([b for b in BACKENDS if b != "numpy.typed" or cfg.dtype is not None]),
                     n=st.integers(1, 9), seed=st.integers(0, 2**32 - 1))
@@ -559,10 +474,7 @@ def make_machine(cfg):
             self.n = n
             chunks = [self.backend.initial[k * width:(k + 1) * width] for k in range(n)]
             u = [int.from_bytes(c, "little") for c in chunks]
-            if family == "float":
-                self.model = [FloatCell(width, x) for x in u]
-            else:
-                self.model = [Model(width, cfg.signed, family == "bytes", x) for x in u]
+            self.model = [Model(width, family, cfg.signed, x) for x in u]
             assert type(self.obj) is cfg.cls
 
         def teardown(self):
@@ -575,31 +487,29 @@ def make_machine(cfg):
             return [m.value for m in self.model]
 
         def model_bytes(self):
-            return b"".join(m.le_bytes() for m in self.model)
+            return b"".join(m.raw() for m in self.model)
 
-        def encode(self, x):
-            if family == "float":
-                return x
-            return self.model[0].encode(x)
+        def memory_bits(self):
+            raw = self.obj.load_all(out=bytearray(self.n * width))
+            return [int.from_bytes(raw[k * width:(k + 1) * width], sys.byteorder) for k in range(self.n)]
 
         def settle_all(self):
-            for i in sorted(self.unsettled):
-                self.model[i].loose = True
-                self.settle(i)
-            self.unsettled.clear()
+            """After a bulk call on floats: each element's bits are one of the results the model
+            allows (the operands of a repeated index in any order), and the model adopts them."""
+            if self.pending:
+                actual = self.memory_bits()
+                for i, (start, xs) in self.pending.items():
+                    check_float_bulk(self.pending_op, start, xs, actual[i], width)
+                    self.model[i].u = actual[i]
+                self.pending.clear()
 
         def settle(self, i):
-            """Adopt the memory's bits for element i after a loose float result."""
-            cell = self.model[i]
-            if family == "float" and cell.loose:
-                raw = self.obj.load_all(out=bytearray(self.n * width))
-                cell.settle(int.from_bytes(raw[i * width:(i + 1) * width], "little"))
-                cell.loose = False
+            """After a result IEEE leaves open: the model checks and adopts the memory's bits."""
+            if self.model[i].open is not None:
+                self.model[i].settle(self.memory_bits()[i])
 
         def same(self, got, want):
-            if family == "float":
-                return type(got) is float and ((math.isnan(got) and math.isnan(want)) or got == want)
-            return type(got) is (bytes if family == "bytes" else int) and got == want
+            return type(got) is {"float": float, "bytes": bytes}.get(family, int) and same(got, want)
 
         # -- the whole array after every step --------------------------------------
         @invariant()
@@ -648,10 +558,7 @@ def make_machine(cfg):
             arg, i = self.index(data)
             v = data.draw(values)
             self.obj[arg] = v
-            if family == "float":
-                self.model[i].apply("store", v)
-            else:
-                self.model[i].store(self.encode(v))
+            self.model[i].store(self.model[i].encode(v))
 
         @rule(data=st.data())
         def value_op(self, data):
@@ -662,51 +569,18 @@ def make_machine(cfg):
             allowed = STORE_ORDERS if op == "store" else ALL_ORDERS
             order = data.draw(order_args(allowed))
             m = self.model[i]
-            if family == "float":
-                name = {"store": "store", "exchange": "store", "fetch_add": "add", "fetch_sub": "sub",
-                        "fetch_max": "max", "fetch_min": "min"}[op]
-                got = call(self.obj, op, (arg, v), order[0], data.draw(st.booleans()))
-                old = m.apply(name, v)
-                if op == "store":
-                    assert got is None
-                else:
-                    assert self.same(got, old), (op, got, old)
-                self.settle(i)
+            try:
+                want = m.apply(op, m.encode(v))
+            except WouldOverflow:
+                with pytest.raises(OverflowError, match="would overflow; the value is unchanged"):
+                    call(self.obj, op, (arg, v), order[0], data.draw(st.booleans()))
                 return
-            e = m.encode(v)
-            if op.startswith("checked_"):
-                exact = m.value + v if op == "checked_fetch_add" else m.value - v
-                if not cfg.lo <= exact <= cfg.hi:
-                    with pytest.raises(OverflowError, match="would overflow; the value is unchanged"):
-                        call(self.obj, op, (arg, v), order[0], data.draw(st.booleans()))
-                    return
             got = call(self.obj, op, (arg, v), order[0], data.draw(st.booleans()))
-            old = m.value
-            if op == "store":
-                m.store(e)
-                want = None
-            elif op == "exchange":
-                want = m.exchange(e)
-            elif op.startswith("bin_"):
-                want = m.binary(op.rsplit("_", 1)[1], e)
-                want = want if "fetch" in op else None
-            elif op in ("add", "sub", "fetch_add", "fetch_sub"):
-                want = m.arith(op.rsplit("_", 1)[-1], e)
-                want = want if op.startswith("fetch") else None
-            elif op in ("fetch_max", "fetch_min"):
-                new = max(old, v) if op == "fetch_max" else min(old, v)
-                m.store(m.encode(new))
-                want = old
-            elif op in ("add_fetch", "sub_fetch"):
-                m.arith(op.split("_")[0], e)
-                want = m.value
-            else:  # checked, in range
-                m.store(m.encode(old + v if op == "checked_fetch_add" else old - v))
-                want = old
             if want is None:
                 assert got is None, (op, got)
             else:
                 assert self.same(got, want), (op, got, want)
+            self.settle(i)
 
         if family != "float":
             @rule(data=st.data())
@@ -715,16 +589,7 @@ def make_machine(cfg):
                 arg, i = self.index(data)
                 order = data.draw(order_args(ALL_ORDERS))
                 got = call(self.obj, op, (arg,), order[0], data.draw(st.booleans()))
-                m = self.model[i]
-                if op in ("bin_not", "bin_fetch_not"):
-                    old = m.binary("not", None)
-                    want = old if op == "bin_fetch_not" else None
-                elif op.endswith("_fetch"):
-                    m.arith(op.split("_")[0])
-                    want = m.value
-                else:
-                    old = m.arith(op.split("_")[-1])
-                    want = old if op.startswith("fetch_") else None
+                want = self.model[i].apply(op)
                 if want is None:
                     assert got is None
                 else:
@@ -766,17 +631,8 @@ def make_machine(cfg):
             else:
                 res = getattr(self.obj, name)(arg, expected, desired, **{names[0]: succ, names[1]: fail})
             assert type(res) is atomics.CmpxchgResult
-            if family == "float":
-                e_bits, d = m.bits_of(expected), desired
-                ok = m.u == e_bits
-                if ok:
-                    m.apply("store", d)
-                    assert self.same(res.expected, FloatCell.round(width, expected))
-                else:
-                    assert self.same(res.expected, m.value)
-            else:
-                ok, want = m.cmpxchg(m.encode(expected), m.encode(desired))
-                assert res.expected == want
+            ok, want = m.cmpxchg(m.encode(expected), m.encode(desired))
+            assert self.same(res.expected, want), (name, expected, res, want)
             # x86 compare-exchange never fails spuriously, so weak succeeds exactly when equal
             assert res.success is ok, (name, expected, res)
 
@@ -794,10 +650,7 @@ def make_machine(cfg):
             old, got_new = self.obj.update(arg, fn)
             assert len(seen) == 1 and self.same(seen[0], m.value) and self.same(old, m.value)
             assert got_new is new
-            if family == "float":
-                m.apply("store", new)
-            else:
-                m.store(m.encode(new))
+            m.store(m.encode(new))
 
         @rule(data=st.data())
         def element_object(self, data):
@@ -807,10 +660,7 @@ def make_machine(cfg):
             assert self.same(e.load(), self.model[i].value)
             v = data.draw(values)
             e.store(v)
-            if family == "float":
-                self.model[i].apply("store", v)
-            else:
-                self.model[i].store(self.model[i].encode(v))
+            self.model[i].store(self.model[i].encode(v))
 
         @rule(data=st.data())
         def iterate(self, data):
@@ -886,28 +736,15 @@ def make_machine(cfg):
             return wrap_float_values(vals, form, width)
 
         def apply_at(self, op, i, v):
-            """Model of `op` (a bulk operation name) on element i with value v. A float result
-            the model cannot predict bit for bit (see FloatCell.apply) is settled once the whole
-            bulk call is modelled (`settle_all`): later values of the same call are applied
-            to the model's value, which equals the real one up to the sign of a zero or the
-            payload of a NaN, neither of which changes what add, sub, max and min give."""
+            """Model of `op` (a bulk operation name) on element i with value v. Float elements
+            are settled once the whole bulk call is modelled (`settle_all`): the values of a
+            repeated index may be applied in any order, and IEEE leaves some results open."""
             m = self.model[i]
             if family == "float":
-                m.apply({"store_at": "store", "add_at": "add", "sub_at": "sub", "max_at": "max",
-                         "min_at": "min"}[op], v)
-                if m.loose:
-                    self.unsettled.add(i)
-                return
-            e = m.encode(v)
-            if op == "store_at":
-                m.store(e)
-            elif op in ("add_at", "sub_at"):
-                m.arith(op[:3], e)
-            elif op in ("max_at", "min_at"):
-                new = max(m.value, v) if op == "max_at" else min(m.value, v)
-                m.store(m.encode(new))
+                self.pending_op = op
+                self.pending.setdefault(i, (m.u, []))[1].append(m.encode(v))
             else:
-                m.binary(op[:-3], e)
+                m.apply(op, m.encode(v))
 
         @rule(data=st.data())
         def bulk_at(self, data):
