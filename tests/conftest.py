@@ -1,3 +1,4 @@
+import gc
 import os
 import secrets
 import sys
@@ -58,6 +59,15 @@ def ia(request):
 def ba(request):
     w = request.param
     return atomics.atomic(w, atomics.BYTES), w
+
+
+@pytest.fixture(scope="module")
+def no_segment_leaks():
+    """No shared-memory segment made by a module's tests outlives them."""
+    before = our_segments()
+    yield
+    gc.collect()
+    assert our_segments() - before == set(), "shared-memory segments leaked"
 
 
 @pytest.fixture
