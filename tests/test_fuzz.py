@@ -38,11 +38,11 @@ of any order. After every array call the whole array is compared with the model,
 around it.
 
 The property of every call: it either succeeds with exactly the result of the reference model
-below (a value of ``width`` bytes held as its bit pattern; floats compared bit for bit, with
-the two cases IEEE leaves open -- the sign of max(0.0, -0.0) and which NaN comes out of an
-operation on two NaNs -- accepted either way; ``_model``, shared with the property tests), or it raises one of the
-exceptions that the documentation names for what is wrong with the call (TypeError,
-ValueError, OverflowError, BufferError, AttributeError for a method the family lacks,
+shared with the property tests (``_model``: a value of ``width`` bytes held as its bit
+pattern; floats compared bit for bit, with the two cases IEEE leaves open -- the sign of
+max(0.0, -0.0) and which NaN comes out of an operation on two NaNs -- accepted either way),
+or it raises one of the exceptions that the documentation names for what is wrong with the
+call (TypeError, ValueError, OverflowError, BufferError, AttributeError for a method the family lacks,
 ``atomics.exc.*``, NotImplementedError for wait on width 16, FileNotFoundError/OSError for
 segment names, and whatever a hostile ``__index__`` raises) -- and then memory is unchanged.
 After every step: every live target's ``load()`` equals the model; every byte around a view's
@@ -53,7 +53,9 @@ accepts; and no segment name outlives what owns it. The interpreter never crashe
 fails the run).
 
 Nothing the implementation computes is trusted: the expected outcome of each call is derived
-from the arguments by the predictor below, before the call, from the documentation.
+from the arguments by the predictor (``_fuzz/calls.py``, ``_fuzz/array_calls.py``), before the
+call, from the documentation. The state machine is in ``_fuzz/``: ``machine.py`` and one mixin
+of rules per subject.
 
 Short run by default (a few seconds per interpreter). Long runs:
 ``ATOMICS_FUZZ_EXAMPLES`` (state machine runs), ``ATOMICS_FUZZ_STEPS`` (steps per run),
