@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import atomics
 from atomics.shared import SharedSegment
 
-from test_model import WIDTHS
+from _arguments import WIDTHS
 
 np = pytest.importorskip("numpy")
 

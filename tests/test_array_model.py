@@ -26,7 +26,7 @@ from atomics import MemoryOrder as MO
 
 from _model import (ALL_ORDERS, BIT_METHODS, BULK_OPS, LOAD_ORDERS, STORE_ORDERS, VALID_FAIL, Model,
                     WouldOverflow, check_float_bulk, same)
-from test_model import call, order_args
+from _arguments import call, order_args
 
 from _arrays import (BACKENDS, BYTES_VALUES_FORMS, CONFIGS, FLOAT_VALUES_FORMS, INDEX_FORMS, INDICES_FORMS,
                      INT_VALUES_FORMS, Backend, Idx, bad_int_values, values_for, wrap_bytes_values,
