@@ -392,7 +392,7 @@ def test_misaligned_buffer(name, width, offset, readonly):
     mv.release()
 
 
-def test_misaligned_example_from_brief():
+def test_misaligned_example():
     ba = bytearray(16)
     base = address(ba)
     if base % 4:

@@ -76,7 +76,11 @@ pub(crate) fn int_to_bits(obj: &Bound<'_, PyAny>, width: Width, signed: bool, na
     let mut overflow = 0;
     // SAFETY: `int` is an int, so no Python code runs; -1 with overflow 0 may be an error
     // only for non-ints.
-    let value: c_longlong = unsafe { ffi::PyLong_AsLongLongAndOverflow(int.as_ptr(), &mut overflow) };
+    let value: c_longlong = match unsafe { compat::int_value_of_two_digits(int.as_ptr()) } {
+        Some(value) => value,
+        // SAFETY: as above.
+        None => unsafe { ffi::PyLong_AsLongLongAndOverflow(int.as_ptr(), &mut overflow) },
+    };
     let bits = width.bits();
     if signed {
         // In range when sign-extending its low `bits` gives it back.

@@ -31,6 +31,7 @@ mod values;
 
 #[pymodule(gil_used = false)]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    compat::init(m.py())?;
     m.add_class::<atomic::AtomicCore>()?;
     m.add_class::<atomic::AtomicMemoryBase>()?;
     m.add_class::<atomic::AtomicBase>()?;
