@@ -90,7 +90,12 @@ fuzz:
 # memcheck, which then reports every later use of it, in CPython or in any extension
 # (docs/reliability.md); 3.13 has no such report.
 MEMCHECK_PYTHON ?= $(or $(lastword $(sort $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.13.*/bin/python3.13))),$(PYTHON))
-MEMCHECK_TESTS ?= tests/test_fuzz.py tests/test_model.py tests/test_api.py tests/test_views.py \
+# (the tests of atomic() objects written from atomics 1.0's contract: tests/_api.py's users)
+API_TESTS = package classes atomic_factory atomic_objects enums integral_ops orders bytes_ops cmpxchg_result alignment \
+	exceptions
+MEMCHECK_TESTS ?= tests/test_fuzz.py tests/test_model.py $(API_TESTS:%=tests/test_%.py) \
+	tests/test_atomicview.py tests/test_views_readonly.py tests/test_view_contexts.py tests/test_view_pinning.py \
+	tests/test_view_classes.py \
 	tests/test_richer_ops.py tests/test_float.py tests/test_readonly_mapping.py tests/test_security.py tests/test_wait.py
 # Timing tests (a few milliseconds of slack) cannot hold at valgrind's speed.
 MEMCHECK_SKIP ?= not few_milliseconds and not promptly and not gil_is_released and not float_surface \

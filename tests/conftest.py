@@ -1,9 +1,14 @@
+import gc
 import os
 import secrets
 import sys
 import threading
 
 import pytest
+
+import atomics
+
+from _api import INTEGRAL_KINDS, WIDTHS, IAtom, int_range, make
 
 
 # Every shared-memory segment this test session (and its child processes, which inherit the
@@ -38,6 +43,31 @@ def run_threads(target, n, *args):
         t.join()
     if errors:
         raise errors[0]
+
+
+# The atomic() objects most tests of operations run on: every integral kind and width (ia),
+# BYTES of every width (ba)
+@pytest.fixture(params=[(k, w) for k in INTEGRAL_KINDS for w in WIDTHS], ids=lambda p: f"{p[0]}-{p[1]}")
+def ia(request):
+    kind, w = request.param
+    signed = INTEGRAL_KINDS[kind]
+    lo, hi = int_range(w, signed)
+    return IAtom(make(kind, w), w, signed, lo, hi)
+
+
+@pytest.fixture(params=WIDTHS, ids=lambda w: f"BYTES-{w}")
+def ba(request):
+    w = request.param
+    return atomics.atomic(w, atomics.BYTES), w
+
+
+@pytest.fixture(scope="module")
+def no_segment_leaks():
+    """No shared-memory segment made by a module's tests outlives them."""
+    before = our_segments()
+    yield
+    gc.collect()
+    assert our_segments() - before == set(), "shared-memory segments leaked"
 
 
 @pytest.fixture

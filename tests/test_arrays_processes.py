@@ -19,7 +19,7 @@ from atomics.shared import SharedSegment, attach_array
 np = pytest.importorskip("numpy")
 
 import _array_workers  # noqa: E402
-from test_arrays import CONFIGS  # noqa: E402
+from _arrays import CONFIGS  # noqa: E402
 
 METHODS = [m for m in ("fork", "spawn", "forkserver") if m in multiprocessing.get_all_start_methods()]
 

@@ -2,18 +2,17 @@
 
 Hypothesis state machines run random SEQUENCES of operations (with random memory orders,
 argument forms and argument styles) on an `atomics.atomic(...)` object or on a view of a
-buffer, and mirror each operation on `Model`, a plain-Python integer of `width` bytes.
-After every step the object's `load()` must equal the model; for views the bytes of the
-viewed region must equal the model's little-endian bytes and every byte outside the region
-must be untouched.
+buffer, and mirror each operation on the reference model shared by every property test and
+the fuzzer (`_model.Model`, a value of `width` bytes held as its bit pattern). After every step
+the object's `load()` must equal the model; for views the bytes of the viewed region must
+equal the model's bytes and every byte outside the region must be untouched.
 
-Nothing the implementation computes is hard-coded: expected results come from `Model`.
+Nothing the implementation computes is hard-coded: expected results come from `_model`.
 Set ATOMICS_MODEL_EXAMPLES / ATOMICS_MODEL_STEPS to run deeper.
 """
 
 import array
 import ctypes
-import operator
 import os
 import random
 
@@ -31,7 +30,8 @@ from hypothesis.stateful import (
 import atomics
 from atomics import MemoryOrder as MO
 
-from _cpu import CAS16
+from _arguments import DEFAULT, WIDTHS, call, cmpxchg_order_args, order_args
+from _model import ALL_ORDERS, BIT_METHODS, LOAD_ORDERS, STORE_ORDERS, VALID_FAIL, Model
 
 try:
     import numpy as np
@@ -39,7 +39,6 @@ except ImportError:  # pragma: no cover - numpy is optional
     np = None
 
 
-WIDTHS = [1, 2, 4, 8] + ([16] if CAS16 else [])  # width 16 where the CPU has it (_cpu.py)
 ATYPES = {"INT": atomics.INT, "UINT": atomics.UINT, "BYTES": atomics.BYTES}
 
 EXAMPLES = int(os.environ.get("ATOMICS_MODEL_EXAMPLES", "30"))
@@ -51,164 +50,6 @@ SETTINGS = settings(
     database=None,
     suppress_health_check=list(HealthCheck),
 )
-
-# ---------------------------------------------------------------------------------------
-# Memory orders (the tables are written out here, independently of the implementation)
-# ---------------------------------------------------------------------------------------
-
-ALL_ORDERS = [MO.RELAXED, MO.ACQUIRE, MO.RELEASE, MO.ACQ_REL, MO.SEQ_CST]
-STORE_ORDERS = [MO.RELAXED, MO.RELEASE, MO.SEQ_CST]
-LOAD_ORDERS = [MO.RELAXED, MO.ACQUIRE, MO.SEQ_CST]
-VALID_FAIL = {
-    MO.RELAXED: [MO.RELAXED],
-    MO.ACQUIRE: [MO.RELAXED, MO.ACQUIRE],
-    MO.RELEASE: [MO.RELAXED, MO.ACQUIRE],
-    MO.ACQ_REL: [MO.RELAXED, MO.ACQUIRE],
-    MO.SEQ_CST: [MO.RELAXED, MO.ACQUIRE, MO.SEQ_CST],
-}
-
-DEFAULT = object()  # sentinel: leave the order argument out (default SEQ_CST)
-
-
-def order_args(allowed):
-    """(argument to pass, order it means): a member, its plain int value (accepted: MemoryOrder
-    is an IntEnum), and -- where SEQ_CST is allowed -- an omitted argument or None."""
-    choices = [st.sampled_from([(o, o) for o in allowed]),
-               st.sampled_from([(o, o) for o in allowed]),
-               st.sampled_from([(int(o), o) for o in allowed])]
-    if MO.SEQ_CST in allowed:
-        choices.append(st.sampled_from([(DEFAULT, MO.SEQ_CST), (None, MO.SEQ_CST)]))
-    return st.one_of(*choices)
-
-
-def cmpxchg_order_args():
-    return order_args(ALL_ORDERS).flatmap(
-        lambda succ: order_args(VALID_FAIL[succ[1]]).map(lambda fail: (succ, fail)))
-
-
-def call(obj, name, args, order, positional):
-    """obj.name(*args[, order]) with the order positional, by keyword, or left out."""
-    method = getattr(obj, name)
-    if order is DEFAULT:
-        return method(*args)
-    if positional:
-        return method(*args, order)
-    return method(*args, order=order)
-
-
-# ---------------------------------------------------------------------------------------
-# The reference model
-# ---------------------------------------------------------------------------------------
-
-
-class Model:
-    """A value of `width` bytes, held as its unsigned bit pattern `u` (a Python int)."""
-
-    def __init__(self, width, signed, is_bytes, u=0):
-        self.width = width
-        self.bits = 8 * width
-        self.mask = (1 << self.bits) - 1
-        self.signed = signed
-        self.is_bytes = is_bytes
-        self.u = u & self.mask
-
-    # conversions -------------------------------------------------------------------
-    @property
-    def lo(self):
-        return -(1 << (self.bits - 1)) if self.signed else 0
-
-    @property
-    def hi(self):
-        return (1 << (self.bits - 1)) - 1 if self.signed else self.mask
-
-    def overflow_message(self, v):
-        """The OverflowError message for an out-of-range int, or None if it is in range."""
-        if self.lo <= v <= self.hi:
-            return None
-        if not self.signed and v < 0:
-            return "can't convert negative int to unsigned"
-        return "int too big to convert"
-
-    def encode(self, x):
-        """Bit pattern of an operand as the object should interpret it."""
-        if self.is_bytes:
-            raw = bytes(x)  # bytes-like objects: their raw bytes; lists of ints: the ints
-            assert len(raw) == self.width
-            return int.from_bytes(raw, "little")
-        v = operator.index(x)
-        assert self.overflow_message(v) is None
-        return v & self.mask
-
-    def decode(self, u):
-        if self.is_bytes:
-            return u.to_bytes(self.width, "little")
-        if self.signed and u >> (self.bits - 1):
-            return u - (1 << self.bits)
-        return u
-
-    @property
-    def value(self):
-        return self.decode(self.u)
-
-    def le_bytes(self):
-        return self.u.to_bytes(self.width, "little")
-
-    # operations: each returns what the object's fetch form / bit op should return --------
-    def store(self, e):
-        self.u = e
-
-    def exchange(self, e):
-        old, self.u = self.value, e
-        return old
-
-    def cmpxchg(self, e_exp, e_des):
-        if self.u == e_exp:
-            self.u = e_des
-            return True, self.decode(e_exp)
-        return False, self.value
-
-    def bit(self, name, index):
-        old = bool((self.u >> index) & 1)
-        if name == "bit_test_compl":
-            self.u ^= 1 << index
-        elif name == "bit_test_set":
-            self.u |= 1 << index
-        elif name == "bit_test_reset":
-            self.u &= ~(1 << index) & self.mask
-        else:
-            assert name == "bit_test"
-        return old
-
-    def binary(self, name, e):
-        old = self.value
-        if name == "or":
-            self.u |= e
-        elif name == "xor":
-            self.u ^= e
-        elif name == "and":
-            self.u &= e
-        elif name == "not":
-            self.u ^= self.mask
-        else:
-            raise AssertionError(name)
-        return old
-
-    def arith(self, name, e=None):
-        old = self.value
-        if name == "add":
-            self.u = (self.u + e) & self.mask
-        elif name == "sub":
-            self.u = (self.u - e) & self.mask
-        elif name == "inc":
-            self.u = (self.u + 1) & self.mask
-        elif name == "dec":
-            self.u = (self.u - 1) & self.mask
-        elif name == "neg":
-            self.u = (-self.u) & self.mask
-        else:
-            raise AssertionError(name)
-        return old
-
 
 # ---------------------------------------------------------------------------------------
 # Operand forms
@@ -287,7 +128,7 @@ INT_VALUE_OPS = ["store", "exchange", "cmpxchg_weak", "cmpxchg_strong",
                  "add", "sub", "fetch_add", "fetch_sub"]
 BYTES_VALUE_OPS = ["store", "exchange", "cmpxchg_weak", "cmpxchg_strong",
                    "bin_or", "bin_xor", "bin_and", "bin_fetch_or", "bin_fetch_xor", "bin_fetch_and"]
-BIT_OPS = ["bit_test", "bit_test_compl", "bit_test_set", "bit_test_reset"]
+BIT_OPS = BIT_METHODS
 ARITH_NAMES = ["add", "sub", "inc", "dec", "neg",
                "fetch_add", "fetch_sub", "fetch_inc", "fetch_dec", "fetch_neg"]
 
@@ -298,7 +139,8 @@ def make_machine(width, atype_name, on_view):
     signed = atype is atomics.INT
     bits = 8 * width
     mask = (1 << bits) - 1
-    proto = Model(width, signed, is_bytes)
+    family = "bytes" if is_bytes else "int"
+    proto = Model(width, family, signed)
     lo, hi = proto.lo, proto.hi
     result_type = bytes if is_bytes else int
 
@@ -368,7 +210,7 @@ def make_machine(width, atype_name, on_view):
                 memoryview(base)[off:off + width] = initial.to_bytes(width, "little")
                 self.base, self.off = base, off
                 self.guard = bytes(base)
-                self.model = Model(width, signed, is_bytes, initial)
+                self.model = Model(width, family, signed, initial)
                 if kind == "bytearray":
                     buffer = base
                 elif kind == "numpy":
@@ -389,7 +231,7 @@ def make_machine(width, atype_name, on_view):
             @initialize()
             def make_atomic(self):
                 self.obj = atomics.atomic(width, atype)
-                self.model = Model(width, signed, is_bytes, 0)  # private memory starts zeroed
+                self.model = Model(width, family, signed, 0)  # private memory starts zeroed
                 assert self.obj.width == width
 
         # -- checks after every step -------------------------------------------------
@@ -398,7 +240,7 @@ def make_machine(width, atype_name, on_view):
                 return
             raw = bytes(self.base)
             got = raw[self.off:self.off + width]
-            assert got == self.model.le_bytes(), f"memory {got!r} != model {self.model.le_bytes()!r}"
+            assert got == self.model.raw(), f"memory {got!r} != model {self.model.raw()!r}"
             assert raw[:self.off] == self.guard[:self.off], "bytes before the view changed"
             assert raw[self.off + width:] == self.guard[self.off + width:], "bytes after the view changed"
 
@@ -642,7 +484,7 @@ def test_every_single_operation_from_every_boundary_value(width, atype_name):
     the random sequences with a deterministic sweep of the wrap-around corners)."""
     atype = ATYPES[atype_name]
     is_bytes = atype is atomics.BYTES
-    model = Model(width, atype is atomics.INT, is_bytes)
+    model = Model(width, "bytes" if is_bytes else "int", atype is atomics.INT)
     bits = 8 * width
     patterns = [0, 1, model.mask, model.mask >> 1, (model.mask >> 1) + 1, 1 << (bits - 1) | 1]
     operands = [0, 1, model.mask, (model.mask >> 1) + 1, model.mask >> 1]

@@ -1,7 +1,8 @@
 """On released memory every operation raises atomics 1.0's
 ``ValueError('Operation forbidden on released AtomicCore object.')`` before it looks at its
-arguments (spec §4, §7.1-7.2): a bad argument, of any kind, never wins over the release, and
-no argument's ``__index__``, ``__float__``, ``__len__``, buffer or callable is touched.
+arguments (docs/spec/atomics-1.0-behaviour.md §4, §7.1-7.2): a bad argument, of any kind,
+never wins over the release, and no argument's ``__index__``, ``__float__``, ``__len__``,
+buffer or callable is touched.
 
 Checked for every operation of every family on views (writable and read-only), atomics in a
 closed shared-memory segment, ``element(i)`` objects of a released array view, and released

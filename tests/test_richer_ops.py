@@ -1,5 +1,5 @@
 """Beyond atomics 1.0: fetch_max/min, the new-value forms, checked arithmetic and update(fn),
-checked against a plain-integer model on every width and signedness."""
+checked against the reference model (``_model``) on every width and signedness."""
 
 import copy
 
@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 
 import atomics
 from atomics import INT, UINT, OpType
+
+from _model import Model, WouldOverflow, bounds
 
 
 def widths():
@@ -21,17 +23,6 @@ def widths():
     return out
 
 
-def limits(width, signed):
-    bits = 8 * width
-    return (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
-
-
-def wrap(value, width, signed):
-    low, high = limits(width, signed)
-    span = high - low + 1
-    return (value - low) % span + low
-
-
 CASES = [(w, t) for w in widths() for t in (INT, UINT)]
 
 
@@ -40,30 +31,27 @@ CASES = [(w, t) for w in widths() for t in (INT, UINT)]
 @given(data=st.data())
 def test_operations_match_the_model(width, atype, data):
     signed = atype is INT
-    low, high = limits(width, signed)
+    low, high = bounds(width, signed)
     edge = st.sampled_from([low, low + 1, -1 if signed else 1, 0, 1, high - 1, high])
     value = st.one_of(st.integers(low, high), edge)
     start, operand = data.draw(value), data.draw(value)
     a = atomics.atomic(width, atype)
+    m = Model(width, "int", signed)
 
-    def run(method, *args):
+    for method in ("fetch_max", "fetch_min", "add_fetch", "sub_fetch", "inc_fetch", "dec_fetch",
+                   "checked_fetch_add", "checked_fetch_sub"):
         a.store(start)
-        return getattr(a, method)(*args), a.load()
-
-    assert run("fetch_max", operand) == (start, max(start, operand))
-    assert run("fetch_min", operand) == (start, min(start, operand))
-    assert run("add_fetch", operand) == (wrap(start + operand, width, signed),) * 2
-    assert run("sub_fetch", operand) == (wrap(start - operand, width, signed),) * 2
-    assert run("inc_fetch") == (wrap(start + 1, width, signed),) * 2
-    assert run("dec_fetch") == (wrap(start - 1, width, signed),) * 2
-    for method, exact in (("checked_fetch_add", start + operand), ("checked_fetch_sub", start - operand)):
-        a.store(start)
-        if low <= exact <= high:
-            assert getattr(a, method)(operand) == start and a.load() == exact
-        else:
+        m.store(m.encode(start))
+        args = () if method in ("inc_fetch", "dec_fetch") else (operand,)
+        try:
+            want = m.apply(method, *(m.encode(x) for x in args))
+        except WouldOverflow:
             with pytest.raises(OverflowError, match="would overflow; the value is unchanged"):
-                getattr(a, method)(operand)
+                getattr(a, method)(*args)
             assert a.load() == start
+            continue
+        assert getattr(a, method)(*args) == want, (method, start, operand)
+        assert a.load() == m.value, (method, start, operand)
 
 
 @pytest.mark.parametrize("width, atype", CASES)
@@ -72,7 +60,7 @@ def test_update_applies_a_python_function(width, atype):
     a.store(3)
     assert a.update(lambda v: v * 5) == (3, 15)
     assert a.load() == 15
-    low, high = limits(width, atype is INT)
+    low, high = bounds(width, atype is INT)
     with pytest.raises(OverflowError):
         a.update(lambda v: high + 1)  # refused before anything is written
     assert a.load() == 15

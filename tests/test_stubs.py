@@ -2,8 +2,10 @@
 at run time, with the parameters their argument binder takes, so that it cannot drift from
 the code.
 
-The operations are installed on each concrete class by ``install_operations`` (methods.rs);
-the stub declares them once per family on stub-only classes (``_IntegralOperations``, ...).
+The operations are installed on each concrete class by ``install_operations``
+(operations.rs, from the core's table of operations, so that the stub is checked against the
+table); the stub declares them once per family on stub-only classes
+(``_IntegralOperations``, ...), the arrays' bulk forms (``add_at``, ...) included.
 Their text signatures cannot be compared by stubtest (see tests/typing/stubtest-allowlist.txt),
 so the binder itself is asked here: on released memory, where every operation fails with
 1.0's ``ValueError`` once its arguments are bound, a call the binder accepts ends in that
@@ -77,7 +79,7 @@ def test_every_class_of_a_family_has_its_operations(concrete):
     ("AtomicBytesArrayBase", _native.AtomicBytesArrayBase),
     ("AtomicFloatArrayBase", _native.AtomicFloatArrayBase),
 ])
-def test_bulk_methods_match(family, base):
+def test_array_family_methods_match(family, base):
     runtime = {n for n, v in vars(base).items() if callable(v) and not n.startswith("_")}
     assert set(methods(family)) == runtime
 
@@ -150,10 +152,12 @@ def test_base_properties_match():
     def properties(name):
         return {n.name for n in CLASSES[name].body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")}
 
-    runtime = {name for name in vars(_native.AtomicBase) if not name.startswith("_")}
+    runtime = {name for name in vars(_native.AtomicMemoryBase) if not name.startswith("_")}
     assert properties("_Atomic") == runtime
-    runtime = {name for name in vars(_native.AtomicArrayBase) if not name.startswith("_")}
-    assert properties("AtomicArrayBase") == runtime
+    assert properties("AtomicMemoryBase") == runtime
+    for name in ("AtomicBase", "AtomicArrayBase"):
+        runtime = {n for n in vars(getattr(_native, name)) if not n.startswith("_")}
+        assert properties(name) == runtime, name
 
 
 def test_module_functions_match():

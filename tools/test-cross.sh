@@ -146,9 +146,14 @@ python_suite() {   # python_suite TARGET DEBIAN-ARCH PYPI-PLATFORM QEMU-CPU [pyt
 
 # The Python tests of width 16 (read-only views, every operation, arrays): those of these files
 # whose id names 16 or sixteen, and every read-only mapping and read-only array test
-sixteen_tests=(tests/test_views.py tests/test_readonly_mapping.py tests/test_api.py
-               tests/test_arrays.py::test_read_only_arrays_load_but_refuse_every_write
-               tests/test_arrays.py::test_width16_integers_in_bulk tests/test_arrays.py::test_threads_store_at_never_tear_width16
+sixteen_tests=(tests/test_atomicview.py tests/test_views_readonly.py tests/test_view_contexts.py
+               tests/test_view_pinning.py tests/test_view_classes.py tests/test_readonly_mapping.py
+               tests/test_package.py tests/test_classes.py tests/test_atomic_factory.py tests/test_atomic_objects.py
+               tests/test_enums.py tests/test_integral_ops.py tests/test_orders.py tests/test_bytes_ops.py
+               tests/test_cmpxchg_result.py tests/test_alignment.py tests/test_exceptions.py
+               tests/test_array_construction.py::test_read_only_arrays_load_but_refuse_every_write
+               tests/test_array_bulk.py::test_width16_integers_in_bulk
+               tests/test_array_races.py::test_threads_store_at_never_tear_width16
                -k "16 or sixteen or readonly_mapping or read_only_arrays")
 
 target_steps() {   # target_steps TARGET [pytest arguments]: every part of one target, in order

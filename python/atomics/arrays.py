@@ -21,11 +21,9 @@ is not a transaction: other threads see its elements change one by one, in an un
 order.
 """
 
-from ._atypes import BYTES, FLOAT, INT, INTEGRAL, UINT
 from ._native import AtomicBytesArrayBase as _AtomicBytesArrayBase
 from ._native import AtomicFloatArrayBase as _AtomicFloatArrayBase
 from ._native import AtomicIntegralArrayBase as _AtomicIntegralArrayBase
-from ._native import SharedSegment
 from ._native import install_operations as _install_operations
 from . import base
 
@@ -97,70 +95,3 @@ class AtomicFloatArray(_Elements, _AtomicFloatArrayBase):
 for _cls in (AtomicIntegralArray, AtomicIntArray, AtomicUintArray, AtomicBytesArray, AtomicFloatArray):
     _install_operations(_cls)
 del _cls
-
-_ATYPE_ERROR = "Type parameter 'atype' must be one of [INTEGRAL, BYTES, INT, UINT, FLOAT] for an array."
-
-
-def _class(atype, kwargs):
-    """(array class, is_signed) for ``atype`` and the keywords given with it."""
-    allowed = ("is_signed",) if atype is INTEGRAL else ()
-    for key in kwargs:
-        if key not in allowed:
-            raise TypeError(f"an array of {getattr(atype, '__name__', atype)} got an unexpected keyword argument '{key}'")
-    if atype is INT:
-        return AtomicIntArray, True
-    if atype is UINT:
-        return AtomicUintArray, False
-    if atype is BYTES:
-        return AtomicBytesArray, False
-    if atype is FLOAT:
-        return AtomicFloatArray, False
-    if atype is INTEGRAL:
-        if "is_signed" not in kwargs:
-            raise TypeError("an array of INTEGRAL needs the keyword argument 'is_signed'")
-        return AtomicIntegralArray, kwargs["is_signed"]
-    raise TypeError(_ATYPE_ERROR)
-
-
-def new(length, width, atype, *, shared, kwargs):
-    """``atomics.array()``."""
-    cls, is_signed = _class(atype, kwargs)
-    obj = cls.__new__(cls)
-    if shared:
-        obj._init_new_segment(length, width, is_signed)
-    else:
-        obj._init_owned(length, width, is_signed)
-    return obj
-
-
-def view(buffer, atype, width, kwargs):
-    """``atomics.arrayview()``."""
-    cls, is_signed = _class(atype, kwargs)
-    if width is None:
-        with memoryview(buffer) as m:
-            width = m.itemsize
-    obj = cls.__new__(cls)
-    obj._init_view(buffer, width, is_signed)
-    return obj
-
-
-def _rebuild(cls, name, offset, length, width, is_signed):
-    """Unpickles an array over segment ``name`` (see ``AtomicArrayBase.__reduce_ex__``)."""
-    from .shared import _segment
-
-    obj = cls.__new__(cls)
-    obj._init_segment(_segment(name), offset, length, width, is_signed)
-    return obj
-
-
-def _segment_array(self, offset, length, width, atype, **kwargs):
-    cls, is_signed = _class(atype, kwargs)
-    obj = cls.__new__(cls)
-    obj._init_segment(self, offset, length, width, is_signed)
-    return obj
-
-
-_segment_array.__name__ = _segment_array.__qualname__ = "array"
-_segment_array.__doc__ = """The array of ``length`` atomics of ``width`` bytes from data ``offset``
-(a multiple of the width) of this segment, of type ``atype`` (as for ``atomics.array``)."""
-SharedSegment.array = _segment_array

@@ -28,7 +28,7 @@ import os
 import sys
 import weakref
 
-from . import _native
+from . import _factory, _native
 from ._atypes import BYTES, FLOAT, INT, UINT
 from ._native import SharedSegment
 
@@ -48,52 +48,39 @@ def _segment(name):
     return segment
 
 
-def _rebuild(cls, name, offset, width, is_integral, is_signed):
-    """Unpickles an atomic over segment ``name`` (see ``Atomic.__reduce_ex__``)."""
+def _rebuild(cls, name, offset, length, width, is_integral, is_signed):
+    """Unpickles an atomic (``length`` None) or an array over segment ``name`` (see
+    ``__reduce_ex__`` of ``AtomicBase`` and ``AtomicArrayBase``)."""
     obj = cls.__new__(cls)
-    obj._init_segment(_segment(name), offset, width, is_integral, is_signed)
-    return obj
-
-
-class _Flags:
-    """Stands in for the new object in its class's ``__init__``, keeping the flags that
-    ``__init__`` gives ``_init_owned``."""
-
-    def _init_owned(self, width, is_integral, is_signed):
-        self.is_integral, self.is_signed = is_integral, is_signed
-
-
-def _flags(atype, width, kwargs):
-    """(class, is_integral, is_signed) for ``atomic(width, atype, **kwargs)``: the keywords go
-    through the class's ``__init__`` exactly as without ``shared=True``, so that they are
-    checked the same way (the same ``TypeError`` for a missing or unknown one)."""
-    from . import _classes
-
-    cls, _, passes_kwargs = _classes(atype)
-    flags = _Flags()
-    cls.__init__(flags, width=width, **(kwargs if passes_kwargs else {}))
-    return cls, flags.is_integral, flags.is_signed
-
-
-def new(width, atype, kwargs):
-    """``atomic(width, atype, shared=True)``: an atomic in a segment of its own."""
-    cls, is_integral, is_signed = _flags(atype, width, kwargs)
-    obj = cls.__new__(cls)
-    obj._init_new_segment(width, is_integral, is_signed)
+    if length is None:
+        obj._init_segment(_segment(name), offset, width, is_integral, is_signed)
+    else:
+        obj._init_segment(_segment(name), offset, length, width, is_signed)
     return obj
 
 
 def _atomic(self, offset, width, atype, **kwargs):
-    cls, is_integral, is_signed = _flags(atype, width, kwargs)
+    cls, is_integral, is_signed = _factory.flags(atype, width, kwargs)
     obj = cls.__new__(cls)
     obj._init_segment(self, offset, width, is_integral, is_signed)
+    return obj
+
+
+def _array(self, offset, length, width, atype, **kwargs):
+    cls, is_signed = _factory.array_class(atype, kwargs)
+    obj = cls.__new__(cls)
+    obj._init_segment(self, offset, length, width, is_signed)
     return obj
 
 
 _atomic.__name__ = _atomic.__qualname__ = "atomic"
 _atomic.__doc__ = """The atomic of ``width`` bytes at data ``offset`` (a multiple of the width)
 of this segment, of type ``atype`` (as for ``atomics.atomic``)."""
+_array.__name__ = _array.__qualname__ = "array"
+_array.__doc__ = """The array of ``length`` atomics of ``width`` bytes from data ``offset``
+(a multiple of the width) of this segment, of type ``atype`` (as for ``atomics.array``)."""
 SharedSegment.atomic = _atomic
+SharedSegment.array = _array
 
 
 _KINDS = {"INT": INT, "UINT": UINT, "BYTES": BYTES, "FLOAT": FLOAT}

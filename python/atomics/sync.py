@@ -9,7 +9,8 @@ examples of the pattern: change the value, then notify; wait while it is unchang
 
 import time
 
-from . import UINT, atomic
+from ._atypes import UINT
+from ._factory import atomic
 
 __all__ = ["Event", "Semaphore", "Lock"]
 

@@ -7,9 +7,10 @@
 //! lengths, orders, read-only memory) it checks before it writes anything, so a refused call
 //! leaves every element unchanged.
 
+use crate::op::{Arithmetic, Bitwise, Core, Family, Param, ValueKind};
 use crate::order::check_order;
 use crate::raw::{Rmw, Word, Word1, Word16, Word2, Word4, Word8};
-use crate::{Arithmetic, Error, MemoryOrder, OpType, Region, Width};
+use crate::{Error, MemoryOrder, OpType, Operand, Region, Width};
 
 /// `len` atomics of one width at consecutive addresses, checked once when made.
 #[derive(Clone, Copy, Debug)]
@@ -46,6 +47,13 @@ macro_rules! by_width {
             Width::W16 => $f::<Word16>($($arg),*),
         }
     };
+}
+
+impl From<Region> for RegionArray {
+    /// The array of the one atomic of `region`.
+    fn from(region: Region) -> RegionArray {
+        RegionArray { ptr: region.as_ptr(), width: region.width(), len: 1, readonly: region.readonly() }
+    }
 }
 
 impl RegionArray {
@@ -154,35 +162,24 @@ impl RegionArray {
     }
 
     /// Applies `op` to atomic `indices[k]` with operand `operands[k]` for every `k` (an index
-    /// may repeat: each occurrence applies), in an unspecified order: integer additions and
-    /// subtractions on an array at most half as long as `indices` add each element's sum of
-    /// operands with one atomic, which leaves the same values. `op` is one of `EXCHANGE` (store),
-    /// `ADD`, `SUB`, `AND`, `OR`, `XOR`, `FETCH_MAX`, `FETCH_MIN` for integers (`signed`
-    /// says how max and min compare), `ADD`, `SUB`, `FETCH_MAX`, `FETCH_MIN` for floats, and
-    /// the bitwise ones for raw bits. Every index and operand is checked before the first
-    /// write.
+    /// may repeat: each occurrence applies), in an unspecified order, discarding the results:
+    /// `op` is an operation that takes a value (`EXCHANGE`, `OR`, `ADD`, `FETCH_MAX`, ...)
+    /// that values of `kind` have. Exchanges and bitwise operations are one instruction per
+    /// index; integer additions and subtractions on an array at most half as long as
+    /// `indices` add each element's sum of operands with one atomic, which leaves the same
+    /// values; the others go through [`Region::apply`], one per index. Every index and
+    /// operand is checked before the first write.
     pub fn update_at(
         &self,
         op: OpType,
-        arithmetic: Arithmetic,
+        kind: ValueKind,
         indices: &[usize],
         operands: Operands<'_>,
         order: MemoryOrder,
-        signed: bool,
     ) -> Result<(), Error> {
-        let unsupported = Error::UnsupportedOperation { op, width: self.width.bytes(), readonly: self.readonly };
-        let bitwise = matches!(op, OpType::Exchange | OpType::And | OpType::Or | OpType::Xor);
-        let allowed = match arithmetic {
-            Arithmetic::None => bitwise,
-            Arithmetic::Integer => {
-                bitwise || matches!(op, OpType::Add | OpType::Sub | OpType::FetchMax | OpType::FetchMin)
-            }
-            Arithmetic::Float => {
-                matches!(op, OpType::Exchange | OpType::Add | OpType::Sub | OpType::FetchMax | OpType::FetchMin)
-            }
-        };
-        if !allowed || !arithmetic.has_width(self.width) {
-            return Err(unsupported);
+        let takes_value = op.params().iter().any(|p| matches!(p, Param::Value | Param::Desired));
+        if !takes_value || op.core() == Core::Store || !op.is_supported(self.width, false, kind) {
+            return Err(Error::UnsupportedOperation { op, width: self.width.bytes(), readonly: self.readonly });
         }
         self.check_supported(op)?;
         check_order(op, order)?;
@@ -190,18 +187,19 @@ impl RegionArray {
         if let Operands::Each(each) = operands {
             self.check_length("values", indices.len(), each.len())?;
         }
+        let integer = kind.family() == Family::Int;
+        let rmw = match op.core() {
+            Core::Swap => Some(Rmw::Swap),
+            Core::Bitwise(Bitwise::And) => Some(Rmw::And),
+            Core::Bitwise(Bitwise::Or) => Some(Rmw::Or),
+            Core::Bitwise(Bitwise::Xor) => Some(Rmw::Xor),
+            Core::Arithmetic(Arithmetic::Add) if integer => Some(Rmw::Add),
+            Core::Arithmetic(Arithmetic::Sub) if integer => Some(Rmw::Sub),
+            _ => None,
+        };
         let operand = |k: usize| match operands {
             Operands::Same(v) => v,
             Operands::Each(each) => each[k],
-        };
-        let rmw = match op {
-            OpType::Exchange => Some(Rmw::Swap),
-            OpType::And => Some(Rmw::And),
-            OpType::Or => Some(Rmw::Or),
-            OpType::Xor => Some(Rmw::Xor),
-            OpType::Add if arithmetic == Arithmetic::Integer => Some(Rmw::Add),
-            OpType::Sub if arithmetic == Arithmetic::Integer => Some(Rmw::Sub),
-            _ => None,
         };
         if let Some(rmw @ (Rmw::Add | Rmw::Sub)) = rmw {
             if self.len <= indices.len() / 2 {
@@ -225,19 +223,9 @@ impl RegionArray {
             unsafe { by_width!(self.width, fetch_each(self.ptr, indices, operands, rmw, order)) };
             return Ok(());
         }
-        // Max, min and float arithmetic: one CAS loop per element, through its region.
-        let fetch = match op {
-            OpType::Add => OpType::FetchAdd,
-            OpType::Sub => OpType::FetchSub,
-            other => other,
-        };
+        // Max, min and float arithmetic: one compare-exchange loop per element.
         for (k, &index) in indices.iter().enumerate() {
-            let region = self.get(index)?;
-            if arithmetic == Arithmetic::Float {
-                region.float_arithmetic(fetch, operand(k), order)?;
-            } else {
-                region.arithmetic(fetch, operand(k), order, signed)?;
-            }
+            self.get(index)?.apply(op, kind, Operand::Value(operand(k)), order)?;
         }
         Ok(())
     }
@@ -335,14 +323,14 @@ mod tests {
         let mut cells = [0u64; 4];
         let array = array_of(&mut cells, 8);
         let order = MemoryOrder::SeqCst;
-        array.update_at(OpType::Add, Arithmetic::Integer, &[0, 1, 1, 3, 1], Operands::Same(1), order, false).unwrap();
+        array.update_at(OpType::Add, ValueKind::Uint, &[0, 1, 1, 3, 1], Operands::Same(1), order).unwrap();
         let values = [5, u128::from(u64::MAX), 7];
-        array.update_at(OpType::Add, Arithmetic::Integer, &[2, 3, 2], Operands::Each(&values), order, false).unwrap();
-        let refused = array.update_at(OpType::Add, Arithmetic::Integer, &[0, 4], Operands::Same(1), order, false);
+        array.update_at(OpType::Add, ValueKind::Uint, &[2, 3, 2], Operands::Each(&values), order).unwrap();
+        let refused = array.update_at(OpType::Add, ValueKind::Uint, &[0, 4], Operands::Same(1), order);
         assert_eq!(refused.unwrap_err(), Error::Index { index: 4, len: 4 });
-        let short = array.update_at(OpType::Add, Arithmetic::Integer, &[0, 1], Operands::Each(&values), order, false);
+        let short = array.update_at(OpType::Add, ValueKind::Uint, &[0, 1], Operands::Each(&values), order);
         assert!(matches!(short, Err(Error::Length { expected: 2, given: 3, .. })));
-        array.update_at(OpType::FetchMax, Arithmetic::Integer, &[0, 0], Operands::Each(&[9, 4]), order, true).unwrap();
+        array.update_at(OpType::FetchMax, ValueKind::Int, &[0, 0], Operands::Each(&[9, 4]), order).unwrap();
         assert_eq!(cells, [9, 3, 12, 0]);
     }
 
@@ -352,22 +340,16 @@ mod tests {
         let array = array_of(&mut cells, 4);
         let indices: Vec<usize> = (0..1000).map(|i| i % 3).collect();
         let order = MemoryOrder::SeqCst;
-        array.update_at(OpType::Add, Arithmetic::Integer, &indices, Operands::Same(1), order, false).unwrap();
+        array.update_at(OpType::Add, ValueKind::Uint, &indices, Operands::Same(1), order).unwrap();
         let minus: Vec<u128> = (0..1000).map(|_| u128::from(u32::MAX)).collect(); // -1 as a u32
-        array.update_at(OpType::Add, Arithmetic::Integer, &indices, Operands::Each(&minus), order, false).unwrap();
-        array.update_at(OpType::Sub, Arithmetic::Integer, &indices, Operands::Same(2), order, false).unwrap();
+        array.update_at(OpType::Add, ValueKind::Uint, &indices, Operands::Each(&minus), order).unwrap();
+        array.update_at(OpType::Sub, ValueKind::Uint, &indices, Operands::Same(2), order).unwrap();
         let count = |i: usize| indices.iter().filter(|&&x| x == i).count() as u32;
         let value = |i: usize| array.get(i).unwrap().load(order).unwrap() as u32;
         assert_eq!(value(0), 0u32.wrapping_sub(2 * count(0)));
         assert_eq!(value(1), 0u32.wrapping_sub(2 * count(1)));
-        let refused = array.update_at(
-            OpType::Add,
-            Arithmetic::Integer,
-            &[0, 0, 0, 0, 0, 0, 0, 0, 4],
-            Operands::Same(1),
-            order,
-            false,
-        );
+        let refused =
+            array.update_at(OpType::Add, ValueKind::Uint, &[0, 0, 0, 0, 0, 0, 0, 0, 4], Operands::Same(1), order);
         assert_eq!(refused.unwrap_err(), Error::Index { index: 4, len: 4 });
         assert_eq!(value(0), 0u32.wrapping_sub(2 * count(0)), "a refused call changes nothing");
     }
@@ -378,9 +360,9 @@ mod tests {
         let array = array_of(&mut cells, 8);
         let half = u128::from(0.5f64.to_bits());
         let order = MemoryOrder::SeqCst;
-        array.update_at(OpType::Add, Arithmetic::Float, &[1, 1, 1], Operands::Same(half), order, false).unwrap();
+        array.update_at(OpType::FetchAdd, ValueKind::Float, &[1, 1, 1], Operands::Same(half), order).unwrap();
         assert_eq!(f64::from_bits(cells[1]), 1.5);
-        let or = array.update_at(OpType::Or, Arithmetic::Float, &[0], Operands::Same(1), order, false);
+        let or = array.update_at(OpType::Or, ValueKind::Float, &[0], Operands::Same(1), order);
         assert!(matches!(or, Err(Error::UnsupportedOperation { .. })));
     }
 

@@ -42,6 +42,12 @@ pub enum Error {
     },
     /// A bit index outside `0..8 * width`.
     BitIndex,
+    /// The operand does not suit the operation (a value where it takes none, or the
+    /// reverse; see [`crate::Operand`]).
+    Operand {
+        /// The operation refused.
+        op: OpType,
+    },
     /// A checked operation would overflow; the value was left unchanged.
     Overflow {
         /// The operation refused.
@@ -105,6 +111,7 @@ impl fmt::Display for Error {
                  requirements for atomic operations on objects with a width of {width}."
             ),
             Error::BitIndex => f.write_str("'index' value out of range."),
+            Error::Operand { op } => write!(f, "Operation {} does not take this operand.", op.name()),
             Error::Overflow { op } => write!(f, "{} would overflow; the value is unchanged.", op.name()),
             Error::WaitUnsupported { width } => {
                 write!(f, "wait and notify are not supported on objects with a width of {width}.")

@@ -15,9 +15,9 @@ mod width;
 
 pub use array::{Operands, RegionArray};
 pub use error::Error;
-pub use op::{supported_ops, Arithmetic, OpType};
+pub use op::{supported_ops, Arithmetic, Bitwise, Core, Family, Method, OpType, Param, Returns, ValueKind};
 pub use order::{check_fail_order, check_order, MemoryOrder};
-pub use region::Region;
+pub use region::{Operand, Outcome, Region};
 pub use view::{AtomicValue, AtomicView, ViewError, Waitable};
 pub use wait::WaitOutcome;
 pub use width::Width;

@@ -4,6 +4,7 @@
 
 use core::sync::atomic::Ordering;
 
+use crate::op::Core;
 use crate::{Error, OpType};
 
 /// The memory order of one atomic operation.
@@ -101,9 +102,9 @@ impl MemoryOrder {
 /// read-modify-write takes every order.
 #[inline]
 pub fn check_order(op: OpType, order: MemoryOrder) -> Result<(), Error> {
-    let valid = match op {
-        OpType::Store => order.is_valid_store_order(),
-        OpType::Load | OpType::BitTest => order.is_valid_load_order(),
+    let valid = match op.core() {
+        Core::Store => order.is_valid_store_order(),
+        Core::Load | Core::BitTest => order.is_valid_load_order(),
         _ => true,
     };
     if valid {

@@ -27,7 +27,7 @@ pub(crate) enum Rmw {
 }
 
 impl Rmw {
-    fn apply(self, current: u128, operand: u128) -> u128 {
+    pub(crate) fn apply(self, current: u128, operand: u128) -> u128 {
         match self {
             Rmw::Swap => operand,
             Rmw::Add => current.wrapping_add(operand),

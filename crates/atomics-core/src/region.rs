@@ -2,11 +2,104 @@
 
 use std::time::{Duration, Instant};
 
+use crate::op::{Arithmetic, Bitwise, Core, Returns, ValueKind};
 use crate::order::{check_fail_order, check_order};
 use crate::os;
 use crate::raw::{Rmw, Word, Word1, Word16, Word2, Word4, Word8};
 use crate::wait::{self, WaitOutcome};
 use crate::{Error, MemoryOrder, OpType, Width};
+
+/// What an operation is given besides its memory order (see [`Region::apply`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operand {
+    /// Nothing: `LOAD`, `INC`, `NOT`, ...
+    None,
+    /// A value's bits (only the low `width` bytes count): `STORE`, `EXCHANGE`, `ADD`, ...
+    Value(u128),
+    /// A bit's index, 0 the least significant: the `BIT_TEST` operations.
+    Bit(i64),
+    /// A compare-exchange's expected and desired bits and its order on failure.
+    Exchange {
+        /// The value the compare-exchange expects.
+        expected: u128,
+        /// The value it writes if it finds `expected`.
+        desired: u128,
+        /// Its memory order when it fails (a load order no stronger than the success order).
+        failure: MemoryOrder,
+    },
+}
+
+impl Operand {
+    /// The value's bits (0 for the others).
+    #[inline(always)]
+    const fn bits(self) -> u128 {
+        match self {
+            Operand::Value(bits) => bits,
+            _ => 0,
+        }
+    }
+}
+
+/// What an operation gives back (see [`Region::apply`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing (the operation returns no value).
+    Done,
+    /// A value's bits: read, previous or new, as the table's [`Returns`] says.
+    Value(u128),
+    /// A bit's previous value.
+    Bit(bool),
+    /// `Ok(expected)` when a compare-exchange succeeded, `Err(found)` when it did not.
+    Exchanged(Result<u128, u128>),
+}
+
+impl Outcome {
+    /// The bits of the value it carries (found or expected by a compare-exchange; a bit as 0
+    /// or 1; 0 when there is none).
+    pub const fn bits(self) -> u128 {
+        match self {
+            Outcome::Done => 0,
+            Outcome::Value(bits) | Outcome::Exchanged(Ok(bits) | Err(bits)) => bits,
+            Outcome::Bit(bit) => bit as u128,
+        }
+    }
+}
+
+/// The outcome of an operation that read `previous` and wrote `new`: what its row returns.
+#[inline(always)]
+const fn result_of(op: OpType, previous: u128, new: u128) -> Outcome {
+    match op.returns() {
+        Returns::Nothing => Outcome::Done,
+        Returns::New => Outcome::Value(new),
+        _ => Outcome::Value(previous),
+    }
+}
+
+/// One step of a float operation's compare-exchange loop: the new bits of the float of
+/// `width` (4: `f32`, 8: `f64`) whose bits are `bits`, combined with the float of bits
+/// `operand`. Arithmetic happens in the float's own type, so that it rounds as the hardware
+/// would; max and min are IEEE maxNum and minNum (a NaN operand, signaling or not, leaves the
+/// value; see [`ignoring_nan`]).
+fn float_arithmetic(arithmetic: Arithmetic, width: Width, bits: u128, operand: u128) -> Option<u128> {
+    macro_rules! step {
+        ($float:ty, $bits:ty) => {{
+            let (a, b) = (<$float>::from_bits(bits as $bits), <$float>::from_bits(operand as $bits));
+            let result = match arithmetic {
+                Arithmetic::Add => a + b,
+                Arithmetic::Sub => a - b,
+                Arithmetic::Max => ignoring_nan(a, b, <$float>::is_nan, <$float>::max),
+                Arithmetic::Min => ignoring_nan(a, b, <$float>::is_nan, <$float>::min),
+                _ => return None,
+            };
+            Some(u128::from(result.to_bits()))
+        }};
+    }
+    match width {
+        Width::W4 => step!(f32, u32),
+        Width::W8 => step!(f64, u64),
+        _ => None,
+    }
+}
 
 /// A region of memory of one atomic width, checked for width support and alignment when made.
 ///
@@ -88,14 +181,79 @@ impl Region {
     }
 
     /// Fails with [`Error::UnsupportedOperation`] unless `op` can run on this region (only
-    /// `LOAD` and `BIT_TEST` can on read-only memory). Arithmetic is allowed: whether a
-    /// region holds an integer is the caller's business.
+    /// `LOAD` and `BIT_TEST` can on read-only memory). Which kinds of value have `op` is
+    /// [`Region::apply`]'s business.
     #[inline(always)]
     pub fn check_supported(&self, op: OpType) -> Result<(), Error> {
         if self.readonly && !op.is_read_only() {
-            Err(Error::UnsupportedOperation { op, width: self.width.bytes(), readonly: true })
+            Err(self.unsupported(op))
         } else {
             Ok(())
+        }
+    }
+
+    fn unsupported(&self, op: OpType) -> Error {
+        Error::UnsupportedOperation { op, width: self.width.bytes(), readonly: self.readonly }
+    }
+
+    /// Performs `op` on the value, read as a value of `kind`: the one entry point of every
+    /// operation of [`OpType`] (the table in `op.rs` says what each does: its [`Core`]).
+    ///
+    /// `operand` is what the operation takes besides its order: [`Operand::None`] for those
+    /// that take nothing (`LOAD`, `INC`, `NOT`, ...), a value's bits for those that take a
+    /// value, a bit's index for the bit operations, and the expected and desired bits with
+    /// the failure order for a compare-exchange. The outcome is the operation's result as the
+    /// table's [`Returns`] says: the value read, previous or new, a bit's previous value,
+    /// whether a compare-exchange succeeded. Every check comes before memory is touched:
+    /// whether `kind` has `op` at this width, read-only memory, the orders, the operand; a
+    /// refused operation changes nothing.
+    #[inline(always)]
+    pub fn apply(&self, op: OpType, kind: ValueKind, operand: Operand, order: MemoryOrder) -> Result<Outcome, Error> {
+        if !op.is_in(kind.family()) || !kind.has_width(self.width) {
+            return Err(self.unsupported(op));
+        }
+        let mask = self.width.mask();
+        match (op.core(), operand) {
+            (Core::Load, Operand::None) => self.load(order).map(Outcome::Value),
+            (Core::Store, Operand::Value(value)) => self.store(value, order).map(|()| Outcome::Done),
+            (Core::Swap, Operand::Value(value)) => {
+                self.check_supported(op)?;
+                // SAFETY: the region is writable (checked) and valid (promised to `new`).
+                let previous = unsafe { by_width!(self, fetch_word(self.ptr, Rmw::Swap, value & mask, order)) };
+                Ok(result_of(op, previous, value & mask))
+            }
+            (Core::CompareExchange { .. }, Operand::Exchange { expected, desired, failure }) => {
+                self.compare_exchange(op, expected, desired, order, failure).map(Outcome::Exchanged)
+            }
+            (Core::BitTest, Operand::Bit(index)) => {
+                check_order(op, order)?; // before the region's checks, as in atomics 1.0
+                self.check_supported(op)?;
+                let bit = self.bit_mask(index)?;
+                Ok(Outcome::Bit(self.raw_load(order) & bit != 0))
+            }
+            (Core::BitModify(bitwise), Operand::Bit(index)) => {
+                self.check_supported(op)?;
+                let bit = self.bit_mask(index)?;
+                let previous = self.bitwise(bitwise, bit, order);
+                Ok(Outcome::Bit(previous & bit != 0))
+            }
+            (Core::Bitwise(bitwise @ Bitwise::Not), Operand::None)
+            | (
+                Core::Bitwise(bitwise @ (Bitwise::Or | Bitwise::Xor | Bitwise::And | Bitwise::AndNot)),
+                Operand::Value(_),
+            ) => {
+                self.check_supported(op)?;
+                let operand = operand.bits() & mask;
+                let previous = self.bitwise(bitwise, operand, order);
+                Ok(result_of(op, previous, bitwise.apply(previous, operand) & mask))
+            }
+            (Core::Arithmetic(arithmetic @ (Arithmetic::Inc | Arithmetic::Dec | Arithmetic::Neg)), Operand::None)
+            | (Core::Arithmetic(arithmetic), Operand::Value(_)) => {
+                self.check_supported(op)?;
+                let (previous, new) = self.arithmetic(op, kind, arithmetic, operand.bits() & mask, order)?;
+                Ok(result_of(op, previous, new))
+            }
+            _ => Err(Error::Operand { op }),
         }
     }
 
@@ -113,7 +271,7 @@ impl Region {
         self.check_supported(OpType::Store)?;
         check_order(OpType::Store, order)?;
         // SAFETY: the region is writable (checked) and valid (promised to `new`).
-        unsafe { by_width!(self, store_word(self.ptr, value, order)) };
+        unsafe { by_width!(self, store_word(self.ptr, value & self.width.mask(), order)) };
         Ok(())
     }
 
@@ -129,101 +287,66 @@ impl Region {
         success: MemoryOrder,
         failure: MemoryOrder,
     ) -> Result<Result<u128, u128>, Error> {
-        debug_assert!(matches!(op, OpType::CmpxchgWeak | OpType::CmpxchgStrong));
+        let Core::CompareExchange { weak } = op.core() else { return Err(Error::Operand { op }) };
         self.check_supported(op)?;
         check_fail_order(op, success, failure)?;
         let mask = self.width.mask();
-        let weak = op == OpType::CmpxchgWeak;
         let (e, d) = (expected & mask, desired & mask);
         // SAFETY: the region is writable (checked) and valid (promised to `new`); the orders
         // passed the failure-order rule, which is all Rust's compare_exchange asks.
         Ok(unsafe { by_width!(self, compare_exchange_word(self.ptr, e, d, weak, success, failure)) })
     }
 
-    /// Reads bit `index` (0 is the least significant bit of the native-endian integer).
+    /// One bitwise read-modify-write instruction; the previous value.
     #[inline(always)]
-    pub fn bit_test(&self, index: i64, order: MemoryOrder) -> Result<bool, Error> {
-        check_order(OpType::BitTest, order)?;
-        self.check_supported(OpType::BitTest)?;
-        let mask = self.bit_mask(index)?;
-        Ok(self.raw_load(order) & mask != 0)
-    }
-
-    /// Performs a read-modify-write (`op` is any operation from `EXCHANGE` on except the
-    /// compare-exchanges and `BIT_TEST`), returning the previous value.
-    ///
-    /// `operand` is the value of the operations that take one (`EXCHANGE`, `OR`, `ADD`, ...)
-    /// and the bit index of `BIT_TEST_COMPL`/`SET`/`RESET`; it is ignored by the others.
-    /// The bit operations give the previous value too: test it with the bit's mask.
-    #[inline(always)]
-    pub fn read_modify_write(&self, op: OpType, operand: u128, order: MemoryOrder) -> Result<u128, Error> {
-        self.check_supported(op)?;
-        let (rmw, operand) = match op {
-            OpType::Exchange => (Rmw::Swap, operand),
-            OpType::Or | OpType::FetchOr => (Rmw::Or, operand),
-            OpType::Xor | OpType::FetchXor => (Rmw::Xor, operand),
-            OpType::And | OpType::FetchAnd => (Rmw::And, operand),
-            OpType::Not | OpType::FetchNot => (Rmw::Xor, u128::MAX),
-            OpType::Add | OpType::FetchAdd => (Rmw::Add, operand),
-            OpType::Sub | OpType::FetchSub => (Rmw::Sub, operand),
-            OpType::Inc | OpType::FetchInc => (Rmw::Add, 1),
-            OpType::Dec | OpType::FetchDec => (Rmw::Sub, 1),
-            OpType::Neg | OpType::FetchNeg => (Rmw::Neg, 0),
-            OpType::BitTestCompl => (Rmw::Xor, operand),
-            OpType::BitTestSet => (Rmw::Or, operand),
-            OpType::BitTestReset => (Rmw::And, !operand),
-            OpType::Store
-            | OpType::Load
-            | OpType::BitTest
-            | OpType::CmpxchgWeak
-            | OpType::CmpxchgStrong
-            | OpType::FetchMax
-            | OpType::FetchMin
-            | OpType::AddFetch
-            | OpType::SubFetch
-            | OpType::IncFetch
-            | OpType::DecFetch
-            | OpType::CheckedFetchAdd
-            | OpType::CheckedFetchSub => {
-                unreachable!("{} is not a plain read-modify-write (see `arithmetic`)", op.name())
-            }
+    fn bitwise(&self, bitwise: Bitwise, operand: u128, order: MemoryOrder) -> u128 {
+        let (rmw, operand) = match bitwise {
+            Bitwise::Or => (Rmw::Or, operand),
+            Bitwise::Xor => (Rmw::Xor, operand),
+            Bitwise::And => (Rmw::And, operand),
+            Bitwise::AndNot => (Rmw::And, !operand),
+            Bitwise::Not => (Rmw::Xor, u128::MAX),
         };
-        let operand = operand & self.width.mask();
-        // SAFETY: the region is writable (checked) and valid (promised to `new`).
-        Ok(unsafe { by_width!(self, fetch_word(self.ptr, rmw, operand, order)) })
+        // SAFETY: the caller checked that the region is writable; it is valid (promised to
+        // `new`).
+        unsafe { by_width!(self, fetch_word(self.ptr, rmw, operand & self.width.mask(), order)) }
     }
 
-    /// The arithmetic beyond `atomics` 1.0, which depends on signedness: `FetchMax` and
-    /// `FetchMin` (previous value), `AddFetch`, `SubFetch`, `IncFetch`, `DecFetch` (new value),
-    /// and `CheckedFetchAdd`/`CheckedFetchSub` (previous value), which refuse with
-    /// [`Error::Overflow`], writing nothing, when the result would not fit.
-    pub fn arithmetic(&self, op: OpType, operand: u128, order: MemoryOrder, signed: bool) -> Result<u128, Error> {
-        self.check_supported(op)?;
+    /// `arithmetic` on a value of `kind`: one read-modify-write instruction for wrapping
+    /// integer arithmetic, one compare-exchange loop otherwise; the previous and new values.
+    #[inline(always)]
+    fn arithmetic(
+        &self,
+        op: OpType,
+        kind: ValueKind,
+        arithmetic: Arithmetic,
+        operand: u128,
+        order: MemoryOrder,
+    ) -> Result<(u128, u128), Error> {
         let (width, mask) = (self.width, self.width.mask());
-        let operand = operand & mask;
-        let new_value = |previous: u128, add: bool, by: u128| {
-            if add {
-                previous.wrapping_add(by) & mask
-            } else {
-                previous.wrapping_sub(by) & mask
-            }
-        };
         let update = |f: &dyn Fn(u128) -> Option<u128>| {
-            // SAFETY: the region is writable (checked above) and valid (promised to `new`).
+            // SAFETY: the caller checked that the region is writable; it is valid.
             unsafe { by_width!(self, update_word(self.ptr, order, f)) }
         };
-        match op {
-            OpType::AddFetch | OpType::SubFetch | OpType::IncFetch | OpType::DecFetch => {
-                let (fetch, add, by) = match op {
-                    OpType::AddFetch => (OpType::FetchAdd, true, operand),
-                    OpType::SubFetch => (OpType::FetchSub, false, operand),
-                    OpType::IncFetch => (OpType::FetchInc, true, 1),
-                    _ => (OpType::FetchDec, false, 1),
+        let signed = kind == ValueKind::Int;
+        match (kind, arithmetic) {
+            (
+                ValueKind::Int | ValueKind::Uint,
+                Arithmetic::Add | Arithmetic::Sub | Arithmetic::Inc | Arithmetic::Dec | Arithmetic::Neg,
+            ) => {
+                let (rmw, by) = match arithmetic {
+                    Arithmetic::Add => (Rmw::Add, operand),
+                    Arithmetic::Inc => (Rmw::Add, 1),
+                    Arithmetic::Sub => (Rmw::Sub, operand),
+                    Arithmetic::Dec => (Rmw::Sub, 1),
+                    _ => (Rmw::Neg, 0),
                 };
-                Ok(new_value(self.read_modify_write(fetch, operand, order)?, add, by))
+                // SAFETY: as above.
+                let previous = unsafe { by_width!(self, fetch_word(self.ptr, rmw, by, order)) };
+                Ok((previous, rmw.apply(previous, by) & mask))
             }
-            OpType::FetchMax | OpType::FetchMin => {
-                let max = op == OpType::FetchMax;
+            (ValueKind::Int | ValueKind::Uint, Arithmetic::Max | Arithmetic::Min) => {
+                let max = arithmetic == Arithmetic::Max;
                 let pick = |current: u128| {
                     let greater = if signed {
                         sign_extend(operand, width) > sign_extend(current, width)
@@ -232,62 +355,22 @@ impl Region {
                     };
                     Some(if greater == max { operand } else { current })
                 };
-                Ok(update(&pick).unwrap_or_else(|current| current))
+                let previous = update(&pick).unwrap_or_else(|current| current);
+                Ok((previous, pick(previous).unwrap_or(previous)))
             }
-            OpType::CheckedFetchAdd | OpType::CheckedFetchSub => {
-                let add = op == OpType::CheckedFetchAdd;
+            (ValueKind::Int | ValueKind::Uint, Arithmetic::CheckedAdd | Arithmetic::CheckedSub) => {
+                let add = arithmetic == Arithmetic::CheckedAdd;
                 let checked = |current: u128| checked_arithmetic(current, operand, add, signed, width);
-                update(&checked).map_err(|_| Error::Overflow { op })
+                let previous = update(&checked).map_err(|_| Error::Overflow { op })?;
+                Ok((previous, checked(previous).unwrap_or(previous)))
             }
-            other => unreachable!("{} is not signed arithmetic", other.name()),
+            (ValueKind::Float, Arithmetic::Add | Arithmetic::Sub | Arithmetic::Max | Arithmetic::Min) => {
+                let step = |bits: u128| float_arithmetic(arithmetic, width, bits, operand);
+                let previous = update(&step).unwrap_or_else(|current| current);
+                Ok((previous, step(previous).unwrap_or(previous)))
+            }
+            _ => Err(self.unsupported(op)),
         }
-    }
-
-    /// Float arithmetic on a region of 4 (`f32`) or 8 (`f64`) bytes: `FetchAdd`, `FetchSub`,
-    /// `FetchMax`, `FetchMin` with the float whose bits are `operand`, as one CAS loop;
-    /// returns the previous bits. Max and min follow IEEE 754 `maxNum`/`minNum` (Rust's
-    /// `f64::max`): a NaN operand leaves the value, a NaN value is replaced.
-    pub fn float_arithmetic(&self, op: OpType, operand: u128, order: MemoryOrder) -> Result<u128, Error> {
-        self.check_supported(op)?;
-        let unsupported = Error::UnsupportedOperation { op, width: self.width.bytes(), readonly: self.readonly };
-        let apply = |a: f64, b: f64| match op {
-            OpType::FetchAdd => Some(a + b),
-            OpType::FetchSub => Some(a - b),
-            OpType::FetchMax => Some(ignoring_nan(a, b, f64::is_nan, f64::max)),
-            OpType::FetchMin => Some(ignoring_nan(a, b, f64::is_nan, f64::min)),
-            _ => None,
-        };
-        apply(0.0, 0.0).ok_or(unsupported)?;
-        let step: &dyn Fn(u128) -> Option<u128> = match self.width {
-            Width::W4 => &|bits| {
-                let (a, b) = (f32::from_bits(bits as u32), f32::from_bits(operand as u32));
-                // Arithmetic in f32 itself, so that results round as an f32 operation would.
-                let result = match op {
-                    OpType::FetchAdd => a + b,
-                    OpType::FetchSub => a - b,
-                    OpType::FetchMax => ignoring_nan(a, b, f32::is_nan, f32::max),
-                    _ => ignoring_nan(a, b, f32::is_nan, f32::min),
-                };
-                Some(u128::from(result.to_bits()))
-            },
-            Width::W8 => &|bits| {
-                apply(f64::from_bits(bits as u64), f64::from_bits(operand as u64)).map(|r| u128::from(r.to_bits()))
-            },
-            _ => return Err(unsupported),
-        };
-        // SAFETY: the region is writable (checked above) and valid (promised to `new`).
-        let outcome = unsafe { by_width!(self, update_word(self.ptr, order, step)) };
-        Ok(outcome.unwrap_or_else(|current| current))
-    }
-
-    /// Complements (`BitTestCompl`), sets (`BitTestSet`) or clears (`BitTestReset`) bit
-    /// `index`, returning its previous value.
-    #[inline(always)]
-    pub fn bit_modify(&self, op: OpType, index: i64, order: MemoryOrder) -> Result<bool, Error> {
-        debug_assert!(matches!(op, OpType::BitTestCompl | OpType::BitTestSet | OpType::BitTestReset));
-        self.check_supported(op)?;
-        let mask = self.bit_mask(index)?;
-        Ok(self.read_modify_write(op, mask, order)? & mask != 0)
     }
 
     /// Blocks while the value equals `old` (the low `width` bytes of it), for at most

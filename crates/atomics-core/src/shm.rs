@@ -269,7 +269,7 @@ pub fn unlink(name: &str) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{MemoryOrder, OpType, Region};
+    use crate::{MemoryOrder, OpType, Operand, Region, ValueKind};
 
     #[test]
     fn create_open_share_and_unlink() {
@@ -281,8 +281,8 @@ mod tests {
         let (a, b) = unsafe {
             (Region::new(created.data(), 8, false).unwrap(), Region::new(opened.data().add(0), 8, false).unwrap())
         };
-        a.read_modify_write(OpType::FetchAdd, 5, MemoryOrder::SeqCst).unwrap();
-        b.read_modify_write(OpType::FetchAdd, 6, MemoryOrder::SeqCst).unwrap();
+        a.apply(OpType::FetchAdd, ValueKind::Int, Operand::Value(5), MemoryOrder::SeqCst).unwrap();
+        b.apply(OpType::FetchAdd, ValueKind::Int, Operand::Value(6), MemoryOrder::SeqCst).unwrap();
         assert_eq!(a.load(MemoryOrder::SeqCst).unwrap(), 11);
         created.unlink().unwrap();
         assert!(matches!(Segment::open(created.name()), Err(ShmError::Io(_))));

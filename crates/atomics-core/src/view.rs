@@ -6,7 +6,7 @@ use core::marker::PhantomData;
 use std::time::Duration;
 
 use crate::shm::{Kind, Segment};
-use crate::{Error, MemoryOrder, OpType, Region, WaitOutcome, Width};
+use crate::{Error, MemoryOrder, OpType, Operand, Region, ValueKind, WaitOutcome, Width};
 
 mod sealed {
     pub trait Sealed {}
@@ -330,7 +330,8 @@ impl<'a, T: AtomicValue> AtomicView<'a, T> {
     #[inline(always)]
     #[track_caller]
     fn rmw(&self, op: OpType, value: T, order: MemoryOrder) -> T {
-        T::from_bits(unwrap_op(self.region.read_modify_write(op, value.to_bits(), order)))
+        let kind = ValueKind::integer(T::SIGNED);
+        T::from_bits(unwrap_op(self.region.apply(op, kind, Operand::Value(value.to_bits()), order)).bits())
     }
 
     #[inline(always)]

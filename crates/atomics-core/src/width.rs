@@ -4,18 +4,21 @@
 use crate::arch;
 
 /// The size in bytes of one atomic value.
+///
+/// Each width's discriminant is its number of bytes, so that [`Width::bytes`] costs nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
 pub enum Width {
     /// 1 byte (`u8`).
-    W1,
+    W1 = 1,
     /// 2 bytes (`u16`).
-    W2,
+    W2 = 2,
     /// 4 bytes (`u32`).
-    W4,
+    W4 = 4,
     /// 8 bytes (`u64`).
-    W8,
+    W8 = 8,
     /// 16 bytes (`u128`): on x86_64 where the CPU has `cmpxchg16b`, on every aarch64 CPU.
-    W16,
+    W16 = 16,
 }
 
 impl Width {
@@ -44,13 +47,7 @@ impl Width {
     /// The number of bytes.
     #[inline]
     pub const fn bytes(self) -> usize {
-        match self {
-            Width::W1 => 1,
-            Width::W2 => 2,
-            Width::W4 => 4,
-            Width::W8 => 8,
-            Width::W16 => 16,
-        }
+        self as usize
     }
 
     /// The number of bits.
@@ -62,7 +59,17 @@ impl Width {
     /// The all-ones value of this width.
     #[inline]
     pub const fn mask(self) -> u128 {
-        u128::MAX >> (128 - self.bits())
+        // Indexed by the number of bytes: one load, no branch.
+        const MASKS: [u128; 17] = {
+            let mut masks = [0; 17];
+            masks[1] = u8::MAX as u128;
+            masks[2] = u16::MAX as u128;
+            masks[4] = u32::MAX as u128;
+            masks[8] = u64::MAX as u128;
+            masks[16] = u128::MAX;
+            masks
+        };
+        MASKS[self.bytes()]
     }
 
     /// The alignment every address of this width must have: the width itself (natural

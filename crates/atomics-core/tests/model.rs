@@ -1,7 +1,13 @@
 //! Every operation of every width against a plain-integer reference model, on random values,
 //! plus exact counting under real threads.
 
-use atomics_core::{Error, MemoryOrder, OpType, Region, Width};
+use atomics_core::{Error, MemoryOrder, OpType, Operand, Outcome, Param, Region, Returns, ValueKind, Width};
+
+/// `op` on `region` through the one entry point, with `value` as its operand if it takes one.
+fn apply(region: &Region, op: OpType, kind: ValueKind, value: u128, order: MemoryOrder) -> Result<Outcome, Error> {
+    let takes_value = op.params().iter().any(|p| matches!(p, Param::Value | Param::Desired));
+    region.apply(op, kind, if takes_value { Operand::Value(value) } else { Operand::None }, order)
+}
 
 /// 16-byte aligned storage for every width.
 #[repr(C, align(16))]
@@ -62,9 +68,14 @@ fn read_modify_writes_match_the_model() {
                 let operand = rng.value(mask);
                 let order = MemoryOrder::ALL[(rng.next() % 5) as usize];
                 region.store(start, MemoryOrder::SeqCst).unwrap();
-                let previous = region.read_modify_write(op, operand, order).unwrap();
-                assert_eq!(previous, start, "{op:?} width {width:?}");
+                let outcome = apply(&region, op, ValueKind::Uint, operand, order).unwrap();
                 let expected = model(op, start, operand, mask);
+                let returned = match op.returns() {
+                    Returns::Nothing => Outcome::Done,
+                    Returns::New => Outcome::Value(expected),
+                    _ => Outcome::Value(start),
+                };
+                assert_eq!(outcome, returned, "{op:?} width {width:?}");
                 assert_eq!(region.load(MemoryOrder::SeqCst).unwrap(), expected, "{op:?} {width:?}");
             }
         }
@@ -101,16 +112,19 @@ fn compare_exchange_and_bits_match_the_model() {
             let index = (rng.next() % u64::from(width.bits())) as i64;
             let bit = 1u128 << index;
             let value = region.load(MemoryOrder::SeqCst).unwrap();
-            assert_eq!(region.bit_test(index, MemoryOrder::SeqCst).unwrap(), value & bit != 0);
-            assert_eq!(region.bit_modify(OpType::BitTestSet, index, MemoryOrder::SeqCst).unwrap(), value & bit != 0);
+            let bit_op = |op, order| region.apply(op, ValueKind::Bytes, Operand::Bit(index), order);
+            assert_eq!(bit_op(OpType::BitTest, MemoryOrder::SeqCst), Ok(Outcome::Bit(value & bit != 0)));
+            assert_eq!(bit_op(OpType::BitTestSet, MemoryOrder::SeqCst), Ok(Outcome::Bit(value & bit != 0)));
             assert_eq!(region.load(MemoryOrder::SeqCst).unwrap(), value | bit);
-            assert!(region.bit_modify(OpType::BitTestCompl, index, MemoryOrder::Relaxed).unwrap());
+            assert_eq!(bit_op(OpType::BitTestCompl, MemoryOrder::Relaxed), Ok(Outcome::Bit(true)));
             assert_eq!(region.load(MemoryOrder::SeqCst).unwrap(), value & !bit);
-            assert!(!region.bit_modify(OpType::BitTestReset, index, MemoryOrder::Release).unwrap());
+            assert_eq!(bit_op(OpType::BitTestReset, MemoryOrder::Release), Ok(Outcome::Bit(false)));
             assert_eq!(region.load(MemoryOrder::SeqCst).unwrap(), value & !bit);
         }
-        assert_eq!(region.bit_test(i64::from(width.bits()), MemoryOrder::SeqCst), Err(Error::BitIndex));
-        assert_eq!(region.bit_test(-1, MemoryOrder::SeqCst), Err(Error::BitIndex));
+        for index in [i64::from(width.bits()), -1] {
+            let refused = region.apply(OpType::BitTest, ValueKind::Int, Operand::Bit(index), MemoryOrder::SeqCst);
+            assert_eq!(refused, Err(Error::BitIndex));
+        }
     }
 }
 
@@ -159,12 +173,13 @@ fn read_only_regions_only_read() {
         // SAFETY: `cell` outlives the region; a read-only region never writes.
         let region = unsafe { Region::new(cell.0.as_mut_ptr(), width.bytes(), true) }.unwrap();
         assert_eq!(region.load(MemoryOrder::SeqCst).unwrap(), 0x1111_1111_1111_1111_1111_1111_1111_1111 & width.mask());
-        assert!(region.bit_test(0, MemoryOrder::Acquire).unwrap());
+        let bit = region.apply(OpType::BitTest, ValueKind::Uint, Operand::Bit(0), MemoryOrder::Acquire);
+        assert_eq!(bit, Ok(Outcome::Bit(true)));
         for op in OpType::ALL.into_iter().filter(|op| !op.is_read_only()) {
             let refused = Error::UnsupportedOperation { op, width: width.bytes(), readonly: true };
             assert_eq!(region.check_supported(op), Err(refused));
         }
-        assert!(region.read_modify_write(OpType::FetchAdd, 1, MemoryOrder::SeqCst).is_err());
+        assert!(apply(&region, OpType::FetchAdd, ValueKind::Int, 1, MemoryOrder::SeqCst).is_err());
         assert!(region.store(0, MemoryOrder::SeqCst).is_err());
         assert!(cell.0.iter().all(|&b| b == 0x11));
     }
@@ -202,7 +217,7 @@ fn threads_count_exactly() {
                 s.spawn(move || {
                     for i in 0..PER_THREAD {
                         let op = [OpType::Inc, OpType::FetchAdd, OpType::FetchInc][(i as usize + t) % 3];
-                        region.read_modify_write(op, 1, MemoryOrder::Relaxed).unwrap();
+                        apply(region, op, ValueKind::Uint, 1, MemoryOrder::Relaxed).unwrap();
                     }
                 });
             }
@@ -247,7 +262,7 @@ fn signed_and_unsigned_arithmetic_match_the_model() {
                 OpType::CheckedFetchSub,
             ] {
                 region.store(start, MemoryOrder::SeqCst).unwrap();
-                let got = region.arithmetic(op, operand, order, signed);
+                let got = apply(&region, op, ValueKind::integer(signed), operand, order).map(Outcome::bits);
                 // Unsigned 16-byte values do not fit i128: the checked model below uses u128 then.
                 let (a, b) =
                     if signed { (sext(start, width), sext(operand, width)) } else { (start as i128, operand as i128) };
@@ -301,11 +316,12 @@ fn float_max_and_min_ignore_every_nan_operand() {
                 // SAFETY: `cell` outlives the region and is only accessed through it.
                 let region = unsafe { Region::new(cell.0.as_mut_ptr(), width, false) }.unwrap();
                 region.store(value, MemoryOrder::SeqCst).unwrap();
-                assert_eq!(region.float_arithmetic(op, nan, MemoryOrder::SeqCst), Ok(value));
+                let fetch = |operand| region.apply(op, ValueKind::Float, Operand::Value(operand), MemoryOrder::SeqCst);
+                assert_eq!(fetch(nan), Ok(Outcome::Value(value)));
                 assert_eq!(region.load(MemoryOrder::SeqCst), Ok(value), "{op:?} of {nan:#x}, width {width}");
                 // A NaN in memory is replaced by a number operand.
                 region.store(nan, MemoryOrder::SeqCst).unwrap();
-                assert_eq!(region.float_arithmetic(op, value, MemoryOrder::SeqCst), Ok(nan));
+                assert_eq!(fetch(value), Ok(Outcome::Value(nan)));
                 assert_eq!(region.load(MemoryOrder::SeqCst), Ok(value), "{op:?} on {nan:#x}, width {width}");
             }
         }

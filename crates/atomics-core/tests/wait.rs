@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use atomics_core::{Error, MemoryOrder, OpType, Region, WaitOutcome, Width};
+use atomics_core::{Error, MemoryOrder, OpType, Operand, Region, ValueKind, WaitOutcome, Width};
 
 #[repr(C, align(16))]
 struct Cell([u8; 16]);
@@ -69,7 +69,7 @@ fn neighbours_changing_do_not_end_a_one_byte_wait() {
     std::thread::scope(|s| {
         let waiter = s.spawn(|| mine.wait(0, Some(Duration::from_millis(300))));
         for _ in 0..20 {
-            neighbour.read_modify_write(OpType::Inc, 0, MemoryOrder::SeqCst).unwrap();
+            neighbour.apply(OpType::Inc, ValueKind::Uint, Operand::None, MemoryOrder::SeqCst).unwrap();
             neighbour.notify_all().unwrap();
             std::thread::sleep(Duration::from_millis(5));
         }

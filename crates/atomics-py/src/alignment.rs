@@ -4,9 +4,9 @@ use atomics_core::Width;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
+use crate::buffer::buffer_extent;
 use crate::convert;
 use crate::errors::unsupported_width;
-use crate::memory::buffer_extent;
 use crate::slot::Slot;
 
 /// The alignment an address must have for atomic operations of `width` bytes: `recommended`

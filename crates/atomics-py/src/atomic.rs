@@ -1,30 +1,32 @@
-//! The native bases of the Python classes: `AtomicBase` (what every atomic and view has),
-//! `AtomicIntegralBase` (integer operations) and `AtomicBytesBase` (byte operations), plus
+//! The native bases of the Python classes of single atomics: `AtomicMemoryBase` (what every
+//! atomic and every array of atomics has: its memory, and the properties, copying and
+//! pickling that come with it), `AtomicBase` (what every single atomic and view has),
+//! `AtomicIntegralBase`, `AtomicBytesBase` and `AtomicFloatBase` (one per family), plus
 //! `AtomicCore`, the memory a view context hands to its views.
 //!
 //! The Python package subclasses these with the `atomics` 1.0 class names, constructors and
-//! marker types (`INT`, `BYTES`, ...). Each method here parses its arguments, makes one call
-//! into the core, and maps the result; nothing else.
+//! marker types (`INT`, `BYTES`, ...); the operations are installed on each of those classes
+//! by `operations::install_operations`. Each method here parses its arguments and calls
+//! `Handle`; nothing else.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
-use atomics_core::{supported_ops, Arithmetic, Width};
+use atomics_core::{Family, Region, RegionArray, ValueKind};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyList, PyTuple};
+use pyo3::types::{PyDict, PyList, PyTuple};
 
-use crate::array::AtomicArrayBase;
-use crate::convert;
-use crate::errors::{core_error, py_op_type, unsupported_width, Imported};
-use crate::handle::Handle;
-use crate::memory::{released_error, Memory};
-use crate::shared::{create_backing, segment_kind, SharedSegment};
-use crate::values::{Bytes, Floats, Ints};
+use crate::errors::core_error;
+use crate::handle::{Handle, Source};
+use crate::memory::{released_error, Backing};
+use crate::shared::SharedSegment;
+use crate::values::{Bytes, Floats, Ints, Values};
 
-/// Memory acquired from a buffer by a view context, with the kind of views it makes.
+/// Memory exported from a buffer by a view context, with the kind of views it makes.
 #[pyclass(module = "atomics._native", name = "AtomicCore", frozen)]
 pub(crate) struct AtomicCore {
-    memory: Memory,
+    backing: Arc<Backing>,
+    region: Region,
     integral: bool,
     signed: Py<PyAny>,
 }
@@ -35,46 +37,173 @@ impl AtomicCore {
     #[new]
     fn new(buffer: &Bound<'_, PyAny>, is_integral: &Bound<'_, PyAny>, is_signed: Py<PyAny>) -> PyResult<Self> {
         let integral = is_integral.is_truthy()?;
-        let memory = Memory::from_buffer(buffer, "Keyword argument")?;
-        Ok(AtomicCore { memory, integral, signed: is_signed })
+        let (backing, ptr, len, readonly) = Backing::from_buffer(buffer, "Keyword argument")?;
+        // SAFETY: the export pins `len` bytes at `ptr`, writable unless `readonly`, for as long
+        // as the backing admits operations (see `Backing::from_buffer`).
+        let region = unsafe { Region::new(ptr, len, readonly) }.map_err(|e| core_error(buffer.py(), e))?;
+        Ok(AtomicCore { backing, region, integral, signed: is_signed })
     }
 
     /// Releases the buffer for the context and all its views (idempotent).
     fn release(&self, py: Python<'_>) {
-        self.memory.release(py)
+        self.backing.release(py)
     }
 }
 
-/// The base of every atomic object and view: its memory and the properties every atomic has.
-#[pyclass(module = "atomics._native", name = "AtomicBase", subclass, frozen)]
-pub(crate) struct AtomicBase {
+/// What every atomic and every array of atomics has: its memory (see `Handle`).
+#[pyclass(module = "atomics._native", name = "AtomicMemoryBase", subclass, frozen)]
+pub(crate) struct AtomicMemoryBase {
     handle: OnceLock<Handle>,
 }
 
-impl AtomicBase {
+impl AtomicMemoryBase {
+    pub(crate) fn new() -> Self {
+        AtomicMemoryBase { handle: OnceLock::new() }
+    }
+
+    /// The memory, or (before `__init__` gave it some) the released `ValueError`.
+    #[inline(always)]
     pub(crate) fn handle(&self) -> PyResult<&Handle> {
         self.handle.get().ok_or_else(released_error)
     }
 
-    fn init(&self, kind: &str, make: impl FnOnce() -> PyResult<Handle>) -> PyResult<()> {
+    /// Gives the object its memory, once; `what` names the object in the refusal.
+    pub(crate) fn init(&self, what: &str, make: impl FnOnce() -> PyResult<Handle>) -> PyResult<()> {
+        let reinit = || PyValueError::new_err(format!("{what} object cannot be re-initialised."));
         if self.handle.get().is_some() {
-            return Err(reinit_error(kind));
+            return Err(reinit());
         }
         let handle = make()?;
-        self.handle.set(handle).map_err(|_| reinit_error(kind))
+        self.handle.set(handle).map_err(|_| reinit())
+    }
+}
+
+/// The name of a family, as the family bases of atomics and of arrays give it in their
+/// class attribute `_family`.
+pub(crate) const fn family_name(family: Family) -> &'static str {
+    match family {
+        Family::Int => "int",
+        Family::Bytes => "bytes",
+        Family::Float => "float",
+    }
+}
+
+/// The kind of values of `obj`, from its class's family (the `_family` of the family bases),
+/// or for a class of none (`ANY`), from `is_integral`; signed as `is_signed` says.
+pub(crate) fn kind_of(
+    obj: &Bound<'_, AtomicMemoryBase>,
+    is_integral: &Bound<'_, PyAny>,
+    is_signed: &Bound<'_, PyAny>,
+) -> PyResult<ValueKind> {
+    let of_class = match obj.get_type().getattr("_family") {
+        Ok(name) => {
+            [Family::Int, Family::Bytes, Family::Float].into_iter().find(|f| name.eq(family_name(*f)).unwrap_or(false))
+        }
+        Err(_) => None,
+    };
+    let family = match of_class {
+        Some(family) => family,
+        None if is_integral.is_truthy()? => Family::Int,
+        None => Family::Bytes,
+    };
+    Ok(match family {
+        Family::Int => ValueKind::integer(is_signed.is_truthy()?),
+        Family::Bytes => ValueKind::Bytes,
+        Family::Float => ValueKind::Float,
+    })
+}
+
+#[pymethods]
+impl AtomicMemoryBase {
+    /// The width of each atomic, in bytes.
+    #[getter]
+    fn width(&self) -> PyResult<usize> {
+        Ok(self.handle()?.array()?.width().bytes())
     }
 
+    /// Whether the memory is read-only (only `load` and `bit_test` exist then).
+    #[getter]
+    fn readonly(&self) -> PyResult<bool> {
+        Ok(self.handle()?.array()?.readonly())
+    }
+
+    /// The operations each atomic supports, as `OpType`s by ascending value.
+    #[getter]
+    fn ops_supported<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        self.handle()?.ops_supported(py)
+    }
+
+    /// The address of the first byte.
+    #[getter]
+    fn _address(&self) -> PyResult<usize> {
+        Ok(self.handle()?.array()?.address())
+    }
+
+    /// The name of the shared-memory segment the memory is in, or None for private memory
+    /// and views.
+    #[getter]
+    fn shared_name(&self) -> PyResult<Option<String>> {
+        Ok(self.handle()?.segment_place().map(|(name, _)| name.to_owned()))
+    }
+
+    /// The data offset of the memory in its shared-memory segment, or None.
+    #[getter]
+    fn shared_offset(&self) -> PyResult<Option<usize>> {
+        Ok(self.handle()?.segment_place().map(|(_, offset)| offset))
+    }
+
+    /// A second object over the same memory, of the same class (a cheap per-thread handle).
+    /// Dropping either never releases the memory for the other.
+    fn __copy__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let cls = slf.get_type();
+        let copy = cls.call_method1("__new__", (&cls,))?;
+        let shared = slf.get().handle()?.share(slf.py());
+        copy.cast::<AtomicMemoryBase>()?.get().init("Atomic", || Ok(shared))?;
+        Ok(copy)
+    }
+
+    fn __deepcopy__(slf: &Bound<'_, Self>, _memo: &Bound<'_, PyAny>) -> PyResult<()> {
+        Err(PyTypeError::new_err(format!(
+            "cannot deepcopy '{}' object: an atomic is its memory; use copy.copy() for a second handle on the same \
+             memory",
+            slf.get_type().name()?
+        )))
+    }
+}
+
+/// Gives `slf` its memory from `source`: `length` atomics (None: a single one) of `width`
+/// bytes, of the class's family (for a class of none: integral when `is_integral`), signed
+/// when `is_signed`; `what` names the object when it already has memory. The one
+/// constructor of atomics and arrays, behind their `_init_*` methods.
+pub(crate) fn init(
+    slf: &Bound<'_, AtomicMemoryBase>,
+    what: &str,
+    source: Source<'_, '_>,
+    length: Option<&Bound<'_, PyAny>>,
+    width: &Bound<'_, PyAny>,
+    is_integral: &Bound<'_, PyAny>,
+    is_signed: &Bound<'_, PyAny>,
+) -> PyResult<()> {
+    slf.get().init(what, || {
+        let kind = kind_of(slf, is_integral, is_signed)?;
+        Handle::new(slf.py(), source, length, width, kind, is_signed)
+    })
+}
+/// The base of every single atomic and view.
+#[pyclass(module = "atomics._native", name = "AtomicBase", extends = AtomicMemoryBase, subclass, frozen)]
+pub(crate) struct AtomicBase;
+
+impl AtomicBase {
     fn base_str(slf: &Bound<'_, Self>, value: Option<String>) -> PyResult<String> {
-        let this = slf.get();
-        let handle = this.handle()?;
-        handle.memory.region()?;
+        let handle = slf.as_super().get().handle()?;
+        let array = handle.array()?;
         let name = slf.get_type().name()?;
-        let readonly = if handle.readonly { "True" } else { "False" };
-        let width = handle.width.bytes();
+        let readonly = if array.readonly() { "True" } else { "False" };
+        let width = array.width().bytes();
         Ok(match value {
             None => format!("{name}(width={width}, readonly={readonly})"),
-            Some(value) if handle.arithmetic == Arithmetic::Integer => {
-                let signed = handle.signed_obj.bind(slf.py()).str()?;
+            Some(value) if handle.kind().family() == Family::Int => {
+                let signed = handle.signed_obj().bind(slf.py()).str()?;
                 format!("{name}(value={value}, width={width}, readonly={readonly}, signed={signed})")
             }
             Some(value) => format!("{name}(value={value}, width={width}, readonly={readonly})"),
@@ -82,38 +211,13 @@ impl AtomicBase {
     }
 }
 
-/// The arithmetic of an object: floats for the float family, integers when `is_integral`,
-/// none (raw bits) otherwise.
-fn arithmetic_of(slf: &Bound<'_, AtomicBase>, is_integral: &Bound<'_, PyAny>) -> PyResult<Arithmetic> {
-    Ok(if slf.is_instance_of::<AtomicFloatBase>() {
-        Arithmetic::Float
-    } else if is_integral.is_truthy()? {
-        Arithmetic::Integer
-    } else {
-        Arithmetic::None
-    })
-}
-
-/// A width argument that atomics of this arithmetic can have on this CPU.
-pub(crate) fn checked_width(py: Python<'_>, width: &Bound<'_, PyAny>, arithmetic: Arithmetic) -> PyResult<usize> {
-    let bytes = convert::width(width)?;
-    match Width::supported(bytes) {
-        Some(w) if arithmetic.has_width(w) => Ok(bytes),
-        _ => Err(unsupported_width(py, bytes)),
-    }
-}
-
-fn reinit_error(kind: &str) -> PyErr {
-    PyValueError::new_err(format!("{kind} object cannot be re-initialised."))
-}
-
 #[pymethods]
 impl AtomicBase {
     /// Makes an uninitialised object; the Python subclass's `__init__` gives it memory.
     #[new]
     #[pyo3(signature = (*_args, **_kwargs))]
-    fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
-        AtomicBase { handle: OnceLock::new() }
+    fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyClassInitializer<Self> {
+        PyClassInitializer::from(AtomicMemoryBase::new()).add_subclass(AtomicBase)
     }
 
     /// Gives the object private zeroed memory of `width` bytes.
@@ -123,13 +227,7 @@ impl AtomicBase {
         is_integral: &Bound<'_, PyAny>,
         is_signed: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        let py = slf.py();
-        slf.get().init("Atomic", || {
-            let arithmetic = arithmetic_of(slf, is_integral)?;
-            let bytes = checked_width(py, width, arithmetic)?;
-            let memory = Memory::owned(bytes).map_err(|e| core_error(py, e))?;
-            Handle::new(py, memory, arithmetic, is_signed)
-        })
+        init(slf.as_super(), "Atomic", Source::Owned, None, width, is_integral, is_signed)
     }
 
     /// Gives the object a new shared-memory segment of its own (`atomic(..., shared=True)`),
@@ -140,13 +238,7 @@ impl AtomicBase {
         is_integral: &Bound<'_, PyAny>,
         is_signed: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        let py = slf.py();
-        slf.get().init("Atomic", || {
-            let arithmetic = arithmetic_of(slf, is_integral)?;
-            let bytes = checked_width(py, width, arithmetic)?;
-            let backing = create_backing(py, bytes, bytes as u32, segment_kind(arithmetic, is_signed.is_truthy()?))?;
-            Handle::new(py, Memory::in_segment(py, &backing, 0, bytes)?, arithmetic, is_signed)
-        })
+        init(slf.as_super(), "Atomic", Source::NewSegment, None, width, is_integral, is_signed)
     }
 
     /// Makes the object the atomic of `width` bytes at data `offset` of `segment`.
@@ -158,38 +250,21 @@ impl AtomicBase {
         is_integral: &Bound<'_, PyAny>,
         is_signed: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        let py = slf.py();
-        slf.get().init("Atomic", || {
-            let arithmetic = arithmetic_of(slf, is_integral)?;
-            let bytes = checked_width(py, width, arithmetic)?;
-            let memory = Memory::in_segment(py, &segment.get().backing, offset, bytes)?;
-            Handle::new(py, memory, arithmetic, is_signed)
-        })
-    }
-
-    /// The name of the shared-memory segment this object is in, or None for private memory
-    /// and views.
-    #[getter]
-    fn shared_name(&self) -> PyResult<Option<String>> {
-        Ok(self.handle()?.memory.segment_place().map(|(name, _)| name.to_owned()))
-    }
-
-    /// The data offset of this object in its shared-memory segment, or None.
-    #[getter]
-    fn shared_offset(&self) -> PyResult<Option<usize>> {
-        Ok(self.handle()?.memory.segment_place().map(|(_, offset)| offset))
+        let source = Source::Segment(segment, offset);
+        init(slf.as_super(), "Atomic", source, None, width, is_integral, is_signed)
     }
 
     /// Makes the object a view of `core`'s memory.
     fn _init_view(slf: &Bound<'_, Self>, core: &Bound<'_, PyAny>) -> PyResult<()> {
         let py = slf.py();
-        slf.get().init("AtomicView", || {
+        slf.as_super().get().init("AtomicView", || {
             let core = core
                 .cast::<AtomicCore>()
                 .map_err(|_| PyTypeError::new_err("Positional argument 'core' must have type 'AtomicCore'."))?
                 .get();
-            let arithmetic = arithmetic_of(slf, &PyBool::new(py, core.integral))?;
-            Handle::new(py, core.memory.clone(), arithmetic, core.signed.bind(py))
+            let integral = pyo3::types::PyBool::new(py, core.integral);
+            let kind = kind_of(slf.as_super(), &integral, core.signed.bind(py))?;
+            Handle::view(py, core.backing.clone(), RegionArray::from(core.region), kind, core.signed.bind(py))
         })
     }
 
@@ -197,116 +272,53 @@ impl AtomicBase {
     /// its memory.
     fn _init_element(
         slf: &Bound<'_, Self>,
-        array: &Bound<'_, AtomicArrayBase>,
+        array: &Bound<'_, AtomicMemoryBase>,
         index: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
         let py = slf.py();
-        slf.get().init("Atomic", || {
+        slf.as_super().get().init("Atomic", || {
             let array = array.get().handle()?;
-            let integral = PyBool::new(py, array.arithmetic() == Arithmetic::Integer);
-            if arithmetic_of(slf, &integral)? != array.arithmetic() {
+            let integral = pyo3::types::PyBool::new(py, array.kind().family() == Family::Int);
+            if kind_of(slf.as_super(), &integral, array.signed_obj().bind(py))? != array.kind() {
                 return Err(PyTypeError::new_err("an element's class must be of the array's family"));
             }
-            let (backing, region) = array.element_parts(py, index)?;
-            Handle::new(py, Memory::from_parts(region, backing), array.arithmetic(), array.signed_obj().bind(py))
+            array.element_handle(py, index)
         })
-    }
-
-    /// Makes the object share `other`'s memory (`copy.copy`).
-    fn _init_shared(&self, other: &Bound<'_, AtomicBase>) -> PyResult<()> {
-        self.init("Atomic", || Ok(other.get().handle()?.share(other.py())))
-    }
-
-    /// The width in bytes.
-    #[getter]
-    fn width(&self) -> PyResult<usize> {
-        let handle = self.handle()?;
-        handle.memory.region()?;
-        Ok(handle.width.bytes())
-    }
-
-    /// Whether the memory is read-only (only `load` and `bit_test` exist then).
-    #[getter]
-    fn readonly(&self) -> PyResult<bool> {
-        let handle = self.handle()?;
-        handle.memory.region()?;
-        Ok(handle.readonly)
-    }
-
-    /// The operations this object supports, as `OpType`s by ascending value.
-    #[getter]
-    fn ops_supported<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let handle = self.handle()?;
-        handle.memory.region()?;
-        let ops = supported_ops(handle.width, handle.readonly, handle.arithmetic)
-            .map(|op| py_op_type(py, op))
-            .collect::<PyResult<Vec<_>>>()?;
-        PyList::new(py, ops)
-    }
-
-    /// The address of the first byte.
-    #[getter]
-    fn _address(&self) -> PyResult<usize> {
-        Ok(self.handle()?.memory.region()?.address())
     }
 
     fn __str__(slf: &Bound<'_, Self>) -> PyResult<String> {
         AtomicBase::base_str(slf, None)
     }
 
-    /// A second object over the same memory, of the same class. Dropping either never
-    /// releases the memory for the other.
-    fn __copy__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        let cls = slf.get_type();
-        let copy = cls.call_method1("__new__", (&cls,))?;
-        copy.cast::<AtomicBase>()?.get()._init_shared(slf)?;
-        Ok(copy)
-    }
-
-    fn __deepcopy__(slf: &Bound<'_, Self>, _memo: &Bound<'_, PyAny>) -> PyResult<()> {
-        Err(PyTypeError::new_err(format!(
-            "cannot deepcopy '{}' object: an atomic is its memory; use copy.copy() for a second \
-             handle on the same memory",
-            slf.get_type().name()?
-        )))
-    }
-
     /// Objects in a shared-memory segment pickle by reference (the receiving process maps the
     /// same segment); private memory and views cannot be pickled.
     fn __reduce_ex__<'py>(slf: &Bound<'py, Self>, _protocol: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        let handle = slf.get().handle()?;
-        let Some((name, offset)) = handle.memory.segment_place() else {
-            return Err(PyTypeError::new_err(format!(
-                "cannot pickle '{}' object: its memory is private to this process; \
-                 atomics.atomic(width, atype, shared=True) makes one that pickles by reference",
-                slf.get_type().name()?
-            )));
-        };
-        handle.memory.region()?;
-        let integral = handle.arithmetic == Arithmetic::Integer;
-        let args = (slf.get_type(), name, offset, handle.width.bytes(), integral, handle.signed_obj.bind(py));
-        (REBUILD_SHARED.get(py)?, args).into_pyobject(py).map(|t| t.into_any())
+        let alternative = "atomics.atomic(width, atype, shared=True)";
+        slf.as_super().get().handle()?.reduce(slf.as_any(), None, alternative)
     }
 }
 
-/// `atomics.shared._rebuild`: makes an unpickled object over its segment.
-static REBUILD_SHARED: Imported = Imported::new("atomics.shared", "_rebuild");
-
 fn handle<'a, T: pyo3::PyClass<BaseType = AtomicBase>>(slf: &'a Bound<'_, T>) -> PyResult<&'a Handle> {
-    slf.as_super().get().handle()
+    slf.as_super().as_super().get().handle()
 }
 
 /// The `#[pymethods]` of a family class: construction and the special methods. The
-/// operations themselves are installed on each Python class by `methods::install_operations`.
+/// operations themselves are installed on each Python class by
+/// `operations::install_operations`.
 macro_rules! family_methods {
     ($class:ident, $values:ty, { $($own:tt)* }) => {
         #[pymethods]
         impl $class {
+            /// The family whose operations the class has (`int`, `bytes`, `float`).
+            #[classattr]
+            fn _family() -> &'static str {
+                family_name(<$values as Values>::FAMILY)
+            }
+
             #[new]
             #[pyo3(signature = (*_args, **_kwargs))]
             fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyClassInitializer<Self> {
-                PyClassInitializer::from(AtomicBase { handle: OnceLock::new() }).add_subclass($class)
+                AtomicBase::new(_args, _kwargs).add_subclass($class)
             }
 
             fn __str__(slf: &Bound<'_, Self>) -> PyResult<String> {
@@ -320,7 +332,7 @@ macro_rules! family_methods {
         impl $class {
             /// `load()` with the default order.
             fn value<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-                handle(slf)?.values::<$values>()?.load(slf.py(), None)
+                handle(slf)?.target::<$values>()?.value(slf.py())
             }
         }
     };
@@ -335,8 +347,8 @@ family_methods!(AtomicIntegralBase, Ints, {
     #[getter]
     fn signed(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
         let handle = handle(slf)?;
-        handle.memory.region()?;
-        Ok(handle.signed_obj.clone_ref(slf.py()))
+        handle.array()?;
+        Ok(handle.signed_obj().clone_ref(slf.py()))
     }
 
     fn __int__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {

@@ -16,7 +16,7 @@
 
 use std::ffi::{c_char, c_int, CStr};
 
-use atomics_core::{Arithmetic, Width};
+use atomics_core::{ValueKind, Width};
 use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -165,43 +165,59 @@ impl Items {
         self.size == 1 && matches!(self.kind, Some(ItemKind::Int { .. } | ItemKind::Char))
     }
 
-    /// Whether atomics of `width` holding values of `arithmetic` (signed or not) may use
-    /// these items (the table in the module docs).
-    fn usable_by(&self, arithmetic: Arithmetic, signed: bool, width: Width) -> bool {
-        let Some(kind) = self.kind else { return false };
-        if self.raw_bytes() || arithmetic == Arithmetic::None {
+    /// Whether atomics of `width` holding values of `kind` may use these items (the table
+    /// in the module docs).
+    fn usable_by(&self, kind: ValueKind, width: Width) -> bool {
+        let Some(item) = self.kind else { return false };
+        if self.raw_bytes() || kind == ValueKind::Bytes {
             return true;
         }
         let fits = self.native && self.size == width.bytes();
-        match (arithmetic, kind) {
-            (Arithmetic::Integer, ItemKind::Int { signed: s }) => fits && s == signed,
-            (Arithmetic::Float, ItemKind::Float) => fits,
+        match (kind, item) {
+            (ValueKind::Int, ItemKind::Int { signed }) => fits && signed,
+            (ValueKind::Uint, ItemKind::Int { signed }) => fits && !signed,
+            (ValueKind::Float, ItemKind::Float) => fits,
             _ => false,
         }
     }
 
     /// Refuses, with a `TypeError` naming `what` (`"a buffer"`, `"'out'"`), items that
-    /// atomics of `width` holding values of `arithmetic` (signed or not) may not use.
-    pub(crate) fn check_usable_by(
-        &self,
-        arithmetic: Arithmetic,
-        signed: bool,
-        width: Width,
-        what: &str,
-    ) -> PyResult<()> {
-        if self.usable_by(arithmetic, signed, width) {
+    /// atomics of `width` holding values of `kind` may not use.
+    pub(crate) fn check_usable_by(&self, kind: ValueKind, width: Width, what: &str) -> PyResult<()> {
+        if self.usable_by(kind, width) {
             return Ok(());
         }
         let n = width.bytes();
-        let (family, expected) = match arithmetic {
-            Arithmetic::Integer if signed => ("signed integer", format!("native signed integers of {n} bytes")),
-            Arithmetic::Integer => ("unsigned integer", format!("native unsigned integers of {n} bytes")),
-            Arithmetic::Float => ("float", format!("native floats of {n} bytes")),
-            Arithmetic::None => ("bytes", "numbers (not Python objects, pointers or structures)".to_owned()),
+        let (family, expected) = match kind {
+            ValueKind::Int => ("signed integer", format!("native signed integers of {n} bytes")),
+            ValueKind::Uint => ("unsigned integer", format!("native unsigned integers of {n} bytes")),
+            ValueKind::Float => ("float", format!("native floats of {n} bytes")),
+            ValueKind::Bytes => ("bytes", "numbers (not Python objects, pointers or structures)".to_owned()),
         };
         Err(PyTypeError::new_err(format!(
             "{what} of format '{}' cannot hold {family} atomics of width {n}: it must hold raw bytes (format 'B') or {expected}",
             self.format
         )))
     }
+}
+
+/// Exports `obj`'s buffer with its format: writable where the exporter allows it, read-only
+/// otherwise, C-contiguous in any case.
+pub(crate) fn export(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Export> {
+    if !Export::is_exporter(obj) {
+        return Err(PyTypeError::new_err(format!("{what} 'buffer' must support the buffer protocol.")));
+    }
+    // PyBUF_RECORDS_RO asks for no writability and no contiguity, so that read-only and
+    // strided exporters answer and are judged below with clear errors.
+    let export = Export::new(obj, ffi::PyBUF_RECORDS_RO)?;
+    if !export.is_c_contiguous() {
+        return Err(PyTypeError::new_err(format!("{what} 'buffer' must be C-contiguous.")));
+    }
+    Ok(export)
+}
+
+/// The address and length of `obj`'s buffer, exported only for the time of the call.
+pub(crate) fn buffer_extent(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<(usize, usize)> {
+    let export = export(obj, what)?;
+    Ok((export.ptr() as usize, export.len()))
 }

@@ -10,14 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyFloat, PyInt};
 
 use crate::buffer::{Export, ItemKind};
-use crate::values::Values;
-
-/// A number read from a buffer of numbers.
-#[derive(Clone, Copy)]
-pub(crate) enum Number {
-    Int(i128),
-    Float(f64),
-}
+use crate::values::{Number, Values};
 
 /// `obj`'s buffer, C-contiguous with its format, or None if `obj` has no buffer.
 fn export_of(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Option<Export>> {

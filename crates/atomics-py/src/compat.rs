@@ -6,9 +6,11 @@
 //! Checked against each version: built and tested on 3.9-3.15 and free-threaded 3.13t;
 //! type-checked for free-threaded 3.14t and 3.15t (`tools/test.sh`).
 
-use std::sync::atomic::{AtomicPtr, Ordering};
+use std::mem::size_of;
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 
 use pyo3::ffi;
+use pyo3::prelude::*;
 
 /// A new strong reference to `object`: `Py_NewRef`, a function from 3.10 on (PyO3's
 /// `compat` spells it out on 3.9).
@@ -49,5 +51,57 @@ pub(crate) unsafe fn has_float_or_index(object: *mut ffi::PyObject) -> bool {
     unsafe {
         let number = (*ffi::Py_TYPE(object)).tp_as_number;
         !number.is_null() && ((*number).nb_float.is_some() || (*number).nb_index.is_some())
+    }
+}
+
+/// Whether ints are stored as 30-bit digits in 32-bit words (`sys.int_info`), the layout that
+/// [`int_value_of_two_digits`] reads. Every 64-bit build and every build from 3.11 on has it;
+/// a 32-bit 3.9 or 3.10 may have 15-bit digits. Set once, when the module is made.
+static THIRTY_BIT_DIGITS: AtomicBool = AtomicBool::new(false);
+
+/// Looks up the layout of ints (see [`THIRTY_BIT_DIGITS`]).
+pub(crate) fn init(py: Python<'_>) -> PyResult<()> {
+    let info = py.import("sys")?.getattr("int_info")?;
+    let bits: u32 = info.getattr("bits_per_digit")?.extract()?;
+    let size: usize = info.getattr("sizeof_digit")?.extract()?;
+    THIRTY_BIT_DIGITS.store(bits == 30 && size == size_of::<u32>(), Ordering::Relaxed);
+    Ok(())
+}
+
+/// The value of `int` when it has at most two digits (|value| < 2**60), read from its digits;
+/// `None` for larger ones, which the caller converts through the C API.
+///
+/// `PyLong_AsLongLongAndOverflow` converts one-digit ints at once but loops over the digits of
+/// others, which costs a compare-exchange of two such values more than the exchange itself.
+/// The layout read here is CPython's (`cpython/longintrepr.h`), the same from 3.9 to 3.15 but
+/// for the word before the digits: up to 3.11 the signed number of digits (`ob_size`), from
+/// 3.12 on a tag holding the number of digits above three bits of flags and the sign in the
+/// lowest two (0 positive, 1 zero, 2 negative).
+///
+/// # Safety
+/// `int` is an exact or derived `int` (its layout is `PyLongObject`'s) and the thread is
+/// attached.
+#[inline(always)]
+pub(crate) unsafe fn int_value_of_two_digits(int: *mut ffi::PyObject) -> Option<i64> {
+    if !THIRTY_BIT_DIGITS.load(Ordering::Relaxed) {
+        return None;
+    }
+    // SAFETY: an int object is its object header, one word, then at least one digit (CPython
+    // always allocates one); the second is read only when the word says there are two.
+    unsafe {
+        let word_at = int.cast::<u8>().add(size_of::<ffi::PyObject>());
+        let word = word_at.cast::<isize>().read();
+        let digits = word_at.add(size_of::<isize>()).cast::<u32>();
+        #[cfg(not(Py_3_12))]
+        let (count, negative) = (word.unsigned_abs(), word < 0);
+        #[cfg(Py_3_12)]
+        let (count, negative) = ((word as usize) >> 3, word & 3 == 2);
+        let magnitude = match count {
+            0 => 0,
+            1 => i64::from(digits.read()),
+            2 => i64::from(digits.read()) | i64::from(digits.add(1).read()) << 30,
+            _ => return None,
+        };
+        Some(if negative { -magnitude } else { magnitude })
     }
 }

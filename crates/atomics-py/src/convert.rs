@@ -76,12 +76,16 @@ pub(crate) fn int_to_bits(obj: &Bound<'_, PyAny>, width: Width, signed: bool, na
     let mut overflow = 0;
     // SAFETY: `int` is an int, so no Python code runs; -1 with overflow 0 may be an error
     // only for non-ints.
-    let value: c_longlong = unsafe { ffi::PyLong_AsLongLongAndOverflow(int.as_ptr(), &mut overflow) };
+    let value: c_longlong = match unsafe { compat::int_value_of_two_digits(int.as_ptr()) } {
+        Some(value) => value,
+        // SAFETY: as above.
+        None => unsafe { ffi::PyLong_AsLongLongAndOverflow(int.as_ptr(), &mut overflow) },
+    };
     let bits = width.bits();
     if signed {
-        let max = i64::MAX >> (64 - bits);
-        let min = -max - 1;
-        if overflow != 0 || value < min || value > max {
+        // In range when sign-extending its low `bits` gives it back.
+        let shift = 64 - bits;
+        if overflow != 0 || (value << shift) >> shift != value {
             return Err(too_big());
         }
         Ok(u128::from(value as u64) & width.mask())

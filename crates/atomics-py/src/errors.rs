@@ -74,6 +74,7 @@ fn build(py: Python<'_>, error: Error) -> PyResult<PyErr> {
             ALIGNMENT_ERROR.get(py)?.call((width, address), Some(&kwargs))?
         }
         Error::BitIndex => return Ok(PyValueError::new_err(error.to_string())),
+        Error::Operand { .. } => return Ok(pyo3::exceptions::PySystemError::new_err(error.to_string())),
         Error::Overflow { .. } => return Ok(pyo3::exceptions::PyOverflowError::new_err(error.to_string())),
         Error::WaitUnsupported { .. } => {
             return Ok(pyo3::exceptions::PyNotImplementedError::new_err(error.to_string()))

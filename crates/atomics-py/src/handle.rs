@@ -1,307 +1,300 @@
-//! What an initialised atomic object holds, and the operations every family shares: parse
-//! the arguments, make one call into the core, build the result.
+//! What an initialised atomic or array of atomics holds, and everything the two kinds of
+//! object share. A single atomic is an array of one element: its operations are the element
+//! operations of element 0.
 
-use std::marker::PhantomData;
+use std::sync::Arc;
 
-use std::time::{Duration, Instant};
-
-use atomics_core::{check_fail_order, check_order, Arithmetic, Error, OpType, Region, WaitOutcome, Width};
+use atomics_core::{supported_ops, Error, MemoryOrder, OpType, RegionArray, ValueKind, Width};
+use pyo3::exceptions::{PyMemoryError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::{PyInt, PyList};
 
-use crate::cmpxchg::new_result;
-use crate::convert::{self, bit_index, memory_order};
-use crate::errors::core_error;
-use crate::memory::{Backing, InUse, Memory};
+use crate::bulk::{self, Parsed};
+use crate::convert::{self, memory_order};
+use crate::errors::{core_error, py_op_type, unsupported_width, Imported};
+use crate::memory::{released_error, Backing};
+use crate::shared::{create_backing, segment_kind, SharedSegment};
+use crate::target::Target;
 use crate::values::Values;
 
-/// An atomic object's memory and how it reads it. Immutable once made.
+/// The memory of an atomic (one element) or of an array of atomics, and what its values are.
+/// Immutable once made.
 pub(crate) struct Handle {
-    pub(crate) memory: Memory,
-    pub(crate) width: Width,
-    pub(crate) readonly: bool,
-    /// What arithmetic the value admits (which operations `ops_supported` lists).
-    pub(crate) arithmetic: Arithmetic,
-    /// Signedness as a bool, for conversions.
-    pub(crate) signed: bool,
+    backing: Arc<Backing>,
+    array: RegionArray,
+    kind: ValueKind,
     /// Signedness as passed in (`atomics` 1.0 shows it raw: `signed=1`).
-    pub(crate) signed_obj: Py<PyAny>,
+    signed_obj: Py<PyAny>,
 }
 
-/// The arguments of a read-modify-write: `operand` (if the operation takes one) and `order`.
-pub(crate) struct RmwArgs<'a, 'py> {
-    pub(crate) operand: Option<&'a Bound<'py, PyAny>>,
-    pub(crate) order: Option<&'a Bound<'py, PyAny>>,
-    pub(crate) name: &'static str,
+/// Where the memory of a new object comes from.
+pub(crate) enum Source<'a, 'py> {
+    /// Private zeroed memory.
+    Owned,
+    /// A new shared-memory segment of its own.
+    NewSegment,
+    /// Data offset `offset` of a segment.
+    Segment(&'a Bound<'py, SharedSegment>, usize),
+    /// The whole of an object's buffer, exported and pinned until released.
+    Buffer(&'a Bound<'py, PyAny>),
 }
+
+/// `length * width` bytes for `length` atomics (an int) of `width` bytes.
+fn array_bytes(length: &Bound<'_, PyAny>, width: usize) -> PyResult<usize> {
+    let Ok(length) = length.cast::<PyInt>() else {
+        return Err(PyTypeError::new_err("Argument 'length' must have type 'int'."));
+    };
+    if length.lt(0)? {
+        return Err(PyValueError::new_err("Negative length"));
+    }
+    length
+        .extract::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(width))
+        .filter(|&b| b <= isize::MAX as usize)
+        .ok_or_else(|| PyMemoryError::new_err(format!("an array of {length} atomics of width {width} is too large")))
+}
+
+/// A width argument that atomics of `kind` can have on this CPU.
+pub(crate) fn checked_width(py: Python<'_>, width: &Bound<'_, PyAny>, kind: ValueKind) -> PyResult<usize> {
+    let bytes = convert::width(width)?;
+    match Width::supported(bytes) {
+        Some(w) if kind.has_width(w) => Ok(bytes),
+        _ => Err(unsupported_width(py, bytes)),
+    }
+}
+
+/// `atomics.shared._rebuild`: makes an unpickled object over its segment.
+static REBUILD: Imported = Imported::new("atomics.shared", "_rebuild");
 
 impl Handle {
+    /// New memory from `source` for `length` atomics (None: a single atomic) of `width`
+    /// bytes, holding values of `kind` (signed as `signed_obj` says).
     pub(crate) fn new(
         py: Python<'_>,
-        memory: Memory,
-        arithmetic: Arithmetic,
+        source: Source<'_, '_>,
+        length: Option<&Bound<'_, PyAny>>,
+        width: &Bound<'_, PyAny>,
+        kind: ValueKind,
         signed_obj: &Bound<'_, PyAny>,
     ) -> PyResult<Handle> {
-        let region = memory.region()?;
-        let (width, readonly) = (region.width(), region.readonly());
-        if !arithmetic.has_width(width) {
-            return Err(core_error(py, Error::UnsupportedWidth { width: width.bytes(), readonly }));
+        let width = checked_width(py, width, kind)?;
+        if let Source::Buffer(buffer) = source {
+            let (backing, ptr, bytes, readonly) = Backing::from_buffer(buffer, "Argument")?;
+            // SAFETY: the export pins `bytes` bytes at `ptr` (writable unless `readonly`)
+            // until the backing is released.
+            return unsafe { Handle::over(py, backing, ptr, bytes, width, readonly, kind, signed_obj) };
         }
-        let signed = signed_obj.is_truthy()?;
-        memory.backing().check_items(arithmetic, signed, width, "a buffer")?;
-        Ok(Handle { memory, width, readonly, arithmetic, signed, signed_obj: signed_obj.clone().unbind() })
+        let bytes = match length {
+            Some(length) => array_bytes(length, width)?,
+            None => width,
+        };
+        let what = || match length {
+            Some(_) => format!("an array of {bytes} bytes"),
+            None => format!("an atomic of width {width}"),
+        };
+        let (backing, ptr) = match source {
+            Source::Owned => Backing::owned(bytes)
+                .ok_or_else(|| PyMemoryError::new_err(format!("cannot allocate {bytes} bytes for an array")))?,
+            Source::NewSegment => {
+                if bytes == 0 {
+                    return Err(PyValueError::new_err("a shared array needs at least one atomic"));
+                }
+                let header_width = if length.is_some() { width } else { bytes };
+                let backing = create_backing(py, bytes, header_width as u32, segment_kind(kind))?;
+                let ptr = backing.segment_range(0, bytes, what)?;
+                (backing, ptr)
+            }
+            Source::Segment(segment, offset) => {
+                let backing = segment.get().backing.clone();
+                let ptr = backing.segment_range(offset, bytes, what)?;
+                (backing, ptr)
+            }
+            Source::Buffer(_) => return Err(PyTypeError::new_err("a buffer's memory is made above")),
+        };
+        // SAFETY: `Backing::owned` gave `bytes` zeroed bytes at `ptr`, freed with the backing;
+        // `segment_range` checked that they are inside the segment's data, mapped until the
+        // backing is released or dropped.
+        unsafe { Handle::over(py, backing, ptr, bytes, width, false, kind, signed_obj) }
+    }
+
+    /// The `bytes` bytes at `ptr` of `backing`, as atomics of `width`.
+    ///
+    /// # Safety
+    /// `ptr..ptr + bytes` lies inside `backing`'s memory, valid (writable unless `readonly`)
+    /// while the backing is not released (see `Backing::from_buffer` for what the library
+    /// relies on about other accesses to it).
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn over(
+        py: Python<'_>,
+        backing: Arc<Backing>,
+        ptr: *mut u8,
+        bytes: usize,
+        width: usize,
+        readonly: bool,
+        kind: ValueKind,
+        signed_obj: &Bound<'_, PyAny>,
+    ) -> PyResult<Handle> {
+        // SAFETY: forwarded from the caller.
+        let array = unsafe { RegionArray::new(ptr, bytes, width, readonly) }.map_err(|e| core_error(py, e))?;
+        if !kind.has_width(array.width()) {
+            return Err(core_error(py, Error::UnsupportedWidth { width, readonly }));
+        }
+        backing.check_items(kind, array.width(), "a buffer")?;
+        Ok(Handle { backing, array, kind, signed_obj: signed_obj.clone().unbind() })
+    }
+
+    /// A view's memory: the region a view context exported, as one atomic.
+    pub(crate) fn view(
+        py: Python<'_>,
+        backing: Arc<Backing>,
+        array: RegionArray,
+        kind: ValueKind,
+        signed_obj: &Bound<'_, PyAny>,
+    ) -> PyResult<Handle> {
+        if !kind.has_width(array.width()) {
+            let (width, readonly) = (array.width().bytes(), array.readonly());
+            return Err(core_error(py, Error::UnsupportedWidth { width, readonly }));
+        }
+        backing.check_items(kind, array.width(), "a buffer")?;
+        Ok(Handle { backing, array, kind, signed_obj: signed_obj.clone().unbind() })
     }
 
     /// A second handle on the same memory.
     pub(crate) fn share(&self, py: Python<'_>) -> Handle {
-        Handle { memory: self.memory.clone(), signed_obj: self.signed_obj.clone_ref(py), ..*self }
+        Handle { backing: self.backing.clone(), signed_obj: self.signed_obj.clone_ref(py), ..*self }
     }
 
-    /// The operations on values of family `V`, or the released `ValueError`: checked here,
-    /// before an operation looks at any argument, as `atomics` 1.0 does. One load of the flag;
-    /// what keeps the memory valid is the later [`Backing::enter`], since converting the
-    /// arguments can run Python code that releases it.
+    /// A handle on element `index` of this array, as a single atomic (`array.element(i)`).
+    pub(crate) fn element_handle(&self, py: Python<'_>, index: &Bound<'_, PyAny>) -> PyResult<Handle> {
+        let i = bulk::element_index(index, self.array()?.len())?;
+        let array = self.array.get(i).map_err(|e| core_error(py, e))?.into();
+        Ok(Handle { backing: self.backing.clone(), array, kind: self.kind, signed_obj: self.signed_obj.clone_ref(py) })
+    }
+
+    /// The atomics, or the released `ValueError`.
+    pub(crate) fn array(&self) -> PyResult<&RegionArray> {
+        self.backing.check_open()?;
+        Ok(&self.array)
+    }
+
+    /// The single atomic (element 0) as family `V` sees it, or the released `ValueError`:
+    /// checked here, before a method looks at any argument, as `atomics` 1.0 does. One load
+    /// of the flag; what keeps the memory valid is the later `Backing::enter`, since
+    /// converting the arguments can run Python code that releases it.
     #[inline(always)]
-    pub(crate) fn values<V: Values>(&self) -> PyResult<Family<'_, V>> {
-        let (region, backing) = self.memory.parts();
-        backing.check_open()?;
-        Ok(Family { region, backing, signed: self.signed, values: PhantomData })
+    pub(crate) fn target<V: Values>(&self) -> PyResult<Target<'_, V>> {
+        self.backing.check_open()?;
+        let region = self.array.get(0).map_err(|_| released_error())?;
+        Ok(Target::new(region, &self.backing, self.kind))
     }
-}
 
-/// How long one sleep of `wait` lasts at most: signals (Ctrl-C) are checked between sleeps,
-/// and a release of the memory waits for sleepers for at most this long.
-const WAIT_SLICE: Duration = Duration::from_millis(50);
-
-/// Maps a refused core operation to its Python exception.
-fn refused(py: Python<'_>) -> impl FnOnce(Error) -> PyErr + '_ {
-    move |error| core_error(py, error)
-}
-
-/// One atomic (a scalar's memory or an array's element) seen through the value conversions
-/// of family `V`: every operation parses its arguments, makes one call into the core on the
-/// region, and builds the result.
-pub(crate) struct Family<'a, V> {
-    region: Region,
-    backing: &'a Backing,
-    signed: bool,
-    values: PhantomData<V>,
-}
-
-impl<'a, V: Values> Family<'a, V> {
-    /// Element `region` of `backing`, whose values are signed when `signed`.
+    /// Element `index` (an int; negative counts from the end) as family `V` sees it, or the
+    /// released `ValueError` (checked first, as for [`Handle::target`]).
     #[inline(always)]
-    pub(crate) fn new(region: Region, backing: &'a Backing, signed: bool) -> Self {
-        Family { region, backing, signed, values: PhantomData }
-    }
-}
-
-impl<V: Values> Family<'_, V> {
-    /// The region for one core operation (or the released `ValueError`); see
-    /// [`Backing::enter`]. Every operation is written
-    /// `let outcome = self.enter()?.operation(...); outcome.map_err(refused(py))`: the region
-    /// is given up at the end of the `let`, before mapping an error runs Python code, and the
-    /// call is written out (not passed as a closure) so that the constant operation folds.
-    #[inline(always)]
-    fn enter(&self) -> PyResult<InUse<'_>> {
-        self.backing.enter(self.region)
+    pub(crate) fn element<V: Values>(&self, index: &Bound<'_, PyAny>) -> PyResult<Target<'_, V>> {
+        self.backing.check_open()?;
+        let i = bulk::element_index(index, self.array.len())?;
+        let region = self.array.get(i).map_err(|e| core_error(index.py(), e))?;
+        Ok(Target::new(region, &self.backing, self.kind))
     }
 
-    /// Fails unless `op` exists here, for checks that must precede argument conversion.
-    /// (Released memory was refused when the family was made.)
-    #[inline(always)]
-    fn check_supported(&self, py: Python<'_>, op: OpType) -> PyResult<()> {
-        self.region.check_supported(op).map_err(|e| core_error(py, e))
+    pub(crate) fn kind(&self) -> ValueKind {
+        self.kind
     }
 
-    fn parse(&self, obj: &Bound<'_, PyAny>, name: &str, cmpxchg: bool) -> PyResult<u128> {
-        V::parse(obj, self.region.width(), self.signed, name, cmpxchg)
+    pub(crate) fn signed_obj(&self) -> &Py<PyAny> {
+        &self.signed_obj
     }
 
-    /// The Python value of `bits`.
-    #[inline(always)]
-    pub(crate) fn build<'py>(&self, py: Python<'py>, bits: u128) -> PyResult<Bound<'py, PyAny>> {
-        V::build(py, bits, self.region.width(), self.signed)
+    pub(crate) fn backing(&self) -> &Arc<Backing> {
+        &self.backing
     }
 
-    /// `notify_one` / `notify_all`.
-    pub(crate) fn notify(&self, py: Python<'_>, all: bool) -> PyResult<()> {
-        let outcome = if all { self.enter()?.notify_all() } else { self.enter()?.notify_one() };
-        outcome.map_err(refused(py))
+    /// The operations each atomic supports, as `OpType`s by ascending value.
+    pub(crate) fn ops_supported<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let array = self.array()?;
+        let ops = supported_ops(array.width(), array.readonly(), self.kind)
+            .map(|op| py_op_type(py, op))
+            .collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, ops)
     }
 
-    /// `bit_test` and its modifying forms; the bit's previous value.
-    pub(crate) fn bit_op(
+    /// The name of the segment the memory is in and its data offset, if it is in one.
+    pub(crate) fn segment_place(&self) -> Option<(&str, usize)> {
+        self.backing.segment_place(self.array.address())
+    }
+
+    /// `__reduce_ex__` of `obj` (whose memory this is): in a segment, a call of
+    /// `atomics.shared._rebuild` that maps the same memory in the receiving process;
+    /// `length` is None for a single atomic. Private memory and views refuse, naming
+    /// `alternative`.
+    pub(crate) fn reduce<'py>(
+        &self,
+        obj: &Bound<'py, PyAny>,
+        length: Option<usize>,
+        alternative: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = obj.py();
+        let Some((name, offset)) = self.segment_place() else {
+            return Err(PyTypeError::new_err(format!(
+                "cannot pickle '{}' object: its memory is private to this process; {alternative} makes one \
+                 that pickles by reference",
+                obj.get_type().name()?
+            )));
+        };
+        let array = self.array()?;
+        let integral = self.kind.family() == atomics_core::Family::Int;
+        let args = (obj.get_type(), name, offset, length, array.width().bytes(), integral, self.signed_obj.bind(py));
+        (REBUILD.get(py)?, args).into_pyobject(py).map(|t| t.into_any())
+    }
+
+    /// `<form>_at(indices, values, order)` of the bulk forms: `op` at every index.
+    pub(crate) fn update_at<V: Values>(
         &self,
         py: Python<'_>,
         op: OpType,
-        index: &Bound<'_, PyAny>,
-        order: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<bool> {
-        // (bit_test's order is checked before anything else, by its method: see methods.rs)
-        let order = memory_order(order, "order")?;
-        self.check_supported(py, op)?;
-        let index = bit_index(index)?;
-        if op == OpType::BitTest {
-            let outcome = self.enter()?.bit_test(index, order);
-            outcome.map_err(refused(py))
-        } else {
-            let outcome = self.enter()?.bit_modify(op, index, order);
-            outcome.map_err(refused(py))
-        }
-    }
-
-    #[inline(always)]
-    pub(crate) fn store(
-        &self,
-        py: Python<'_>,
-        desired: &Bound<'_, PyAny>,
+        indices: &Bound<'_, PyAny>,
+        values: &Bound<'_, PyAny>,
         order: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let h = self;
-        let bits;
-        let order = if V::CHECKS_BEFORE_CONVERSION {
-            h.check_supported(py, OpType::Store)?;
-            let order = memory_order(order, "order")?;
-            check_order(OpType::Store, order).map_err(|e| core_error(py, e))?;
-            bits = self.parse(desired, "desired", false)?;
-            order
-        } else {
-            bits = self.parse(desired, "desired", false)?;
-            memory_order(order, "order")?
-        };
-        let outcome = h.enter()?.store(bits, order);
-        outcome.map_err(refused(py))
-    }
-
-    #[inline(always)]
-    pub(crate) fn load<'py>(&self, py: Python<'py>, order: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let array = *self.array()?;
+        array.check_supported(op).map_err(|e| core_error(py, e))?;
         let order = memory_order(order, "order")?;
-        let outcome = self.enter()?.load(order);
-        let bits = outcome.map_err(refused(py))?;
-        self.build(py, bits)
+        let indices = bulk::indices(indices, array.len())?;
+        let parsed: Parsed = bulk::operands::<V>(values, array.width(), self.kind == ValueKind::Int, "values")?;
+        // The memory is in use for the writes only, never while an error runs Python code.
+        let outcome = {
+            let _admitted = self.backing.admit()?;
+            array.update_at(op, self.kind, &indices, parsed.operands(), order)
+        };
+        outcome.map_err(|e| core_error(py, e))
     }
 
-    /// A read-modify-write (`EXCHANGE`, binary and arithmetic operations); the previous value.
-    #[inline(always)]
-    pub(crate) fn rmw(&self, py: Python<'_>, op: OpType, args: RmwArgs<'_, '_>) -> PyResult<u128> {
-        let h = self;
-        if V::CHECKS_BEFORE_CONVERSION {
-            h.check_supported(py, op)?;
-        }
-        let operand = match args.operand {
-            Some(obj) => self.parse(obj, args.name, false)?,
-            None => 0,
-        };
-        let order = memory_order(args.order, "order")?;
-        let outcome = if V::FLOAT && op != OpType::Exchange {
-            h.enter()?.float_arithmetic(op, operand, order)
-        } else {
-            h.enter()?.read_modify_write(op, operand, order)
-        };
-        outcome.map_err(refused(py))
-    }
-
-    /// `wait(old, timeout)`: true once the value differs from `old`, false when `timeout`
-    /// seconds pass first. The GIL is released while sleeping; Ctrl-C raises
-    /// `KeyboardInterrupt` within one slice.
-    pub(crate) fn wait(
+    /// `store_all(values, order)`.
+    pub(crate) fn store_all<V: Values>(
         &self,
         py: Python<'_>,
-        old: &Bound<'_, PyAny>,
-        timeout: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<bool> {
-        let old = self.parse(old, "old", false)?;
-        let deadline = convert::timeout(timeout)?.and_then(|t| Instant::now().checked_add(t));
-        loop {
-            let now = Instant::now();
-            let slice_end = match deadline {
-                Some(d) if d <= now + WAIT_SLICE => d,
-                _ => now + WAIT_SLICE,
-            };
-            match self.backing.wait(py, self.region, old, slice_end)?.map_err(refused(py))? {
-                WaitOutcome::Changed => return Ok(true),
-                WaitOutcome::TimedOut if deadline.is_some_and(|d| Instant::now() >= d) => return Ok(false),
-                WaitOutcome::TimedOut | WaitOutcome::Interrupted => py.check_signals()?,
-            }
-        }
+        values: &Bound<'_, PyAny>,
+        order: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let array = *self.array()?;
+        array.check_supported(OpType::Store).map_err(|e| core_error(py, e))?;
+        let order = memory_order(order, "order")?;
+        let parsed = bulk::operands::<V>(values, array.width(), self.kind == ValueKind::Int, "values")?;
+        let outcome = {
+            let _admitted = self.backing.admit()?;
+            array.store_all(parsed.operands(), order)
+        };
+        outcome.map_err(|e| core_error(py, e))
     }
 
-    /// The signed-aware arithmetic (`fetch_max`, `add_fetch`, `checked_fetch_add`, ...); the
-    /// previous or new value as `Region::arithmetic` says.
-    pub(crate) fn arithmetic(&self, py: Python<'_>, op: OpType, args: RmwArgs<'_, '_>) -> PyResult<u128> {
-        let operand = match args.operand {
-            Some(obj) => self.parse(obj, args.name, false)?,
-            None => 0,
+    /// Loads every atomic into `out` (`nbytes` bytes).
+    pub(crate) fn load_into(&self, py: Python<'_>, out: &mut [u8], order: MemoryOrder) -> PyResult<()> {
+        let outcome = {
+            let _admitted = self.backing.admit()?;
+            self.array.load_all(out, order)
         };
-        let order = memory_order(args.order, "order")?;
-        if V::FLOAT {
-            let outcome = self.enter()?.float_arithmetic(op, operand, order);
-            return outcome.map_err(refused(py));
-        }
-        let outcome = self.enter()?.arithmetic(op, operand, order, self.signed);
-        outcome.map_err(refused(py))
-    }
-
-    /// `update(fn)`: replaces the value `v` by `fn(v)` with a compare-exchange, calling `fn`
-    /// again whenever another writer got there first; returns `(old, new)`.
-    pub(crate) fn update<'py>(
-        &self,
-        py: Python<'py>,
-        f: &Bound<'py, PyAny>,
-    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
-        // Read-only memory can never be updated: refuse before calling the caller's `f`.
-        self.check_supported(py, OpType::CmpxchgWeak)?;
-        let outcome = self.enter()?.load(atomics_core::MemoryOrder::SeqCst);
-        let mut current = outcome.map_err(refused(py))?;
-        loop {
-            let old = self.build(py, current)?;
-            let new = f.call1((&old,))?; // Python code: no region is held here
-            let bits = self.parse(&new, "fn result", false)?;
-            let (s, fail) = (atomics_core::MemoryOrder::SeqCst, atomics_core::MemoryOrder::SeqCst);
-            let outcome = self.enter()?.compare_exchange(OpType::CmpxchgWeak, current, bits, s, fail);
-            match outcome.map_err(refused(py))? {
-                Ok(_) => return Ok((old, new)),
-                Err(found) => current = found,
-            }
-        }
-    }
-
-    /// `cmpxchg_weak` / `cmpxchg_strong`; `names` are the order parameters' names.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn cmpxchg<'py>(
-        &self,
-        py: Python<'py>,
-        op: OpType,
-        expected: &Bound<'py, PyAny>,
-        desired: &Bound<'py, PyAny>,
-        success: Option<&Bound<'py, PyAny>>,
-        failure: Option<&Bound<'py, PyAny>>,
-        names: (&str, &str),
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let h = self;
-        let orders = || -> PyResult<_> { Ok((memory_order(success, names.0)?, memory_order(failure, names.1)?)) };
-        let checked_orders = if V::CHECKS_BEFORE_CONVERSION {
-            // atomics 1.0's bytes order: support, the operands' lengths, the orders, and only
-            // then the conversion of the operands (which may run their code).
-            h.check_supported(py, op)?;
-            V::check_length(expected, h.region.width(), "expected")?;
-            V::check_length(desired, h.region.width(), "desired")?;
-            let (s, f) = orders()?;
-            check_fail_order(op, s, f).map_err(|e| core_error(py, e))?;
-            Some((s, f))
-        } else {
-            None
-        };
-        let e = self.parse(expected, "expected", true)?;
-        let d = self.parse(desired, "desired", true)?;
-        let (s, f) = match checked_orders {
-            Some(orders) => orders,
-            None => orders()?,
-        };
-        let outcome = h.enter()?.compare_exchange(op, e, d, s, f);
-        match outcome.map_err(refused(py))? {
-            Ok(previous) => new_result(true, V::expected_on_success(expected, previous, h.region.width(), h.signed)?),
-            Err(found) => new_result(false, self.build(py, found)?),
-        }
+        outcome.map_err(|e| core_error(py, e))
     }
 }

@@ -17,18 +17,23 @@ mod cmpxchg;
 mod compat;
 mod convert;
 mod errors;
+mod fastcall;
 mod guard;
 mod handle;
 mod memory;
-mod methods;
+mod names;
+mod operations;
 mod shared;
 mod sleepers;
 mod slot;
+mod target;
 mod values;
 
 #[pymodule(gil_used = false)]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    compat::init(m.py())?;
     m.add_class::<atomic::AtomicCore>()?;
+    m.add_class::<atomic::AtomicMemoryBase>()?;
     m.add_class::<atomic::AtomicBase>()?;
     m.add_class::<atomic::AtomicIntegralBase>()?;
     m.add_class::<atomic::AtomicBytesBase>()?;
@@ -41,7 +46,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<alignment::Alignment>()?;
     m.add_class::<shared::SharedSegment>()?;
     m.add_function(wrap_pyfunction!(shared::unlink_created_segments, m)?)?;
-    m.add_function(wrap_pyfunction!(methods::install_operations, m)?)?;
+    m.add_function(wrap_pyfunction!(operations::install_operations, m)?)?;
     m.add_function(wrap_pyfunction!(is_valid_store_order, m)?)?;
     m.add_function(wrap_pyfunction!(is_valid_load_order, m)?)?;
     m.add_function(wrap_pyfunction!(is_valid_fail_order, m)?)?;

@@ -9,31 +9,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use atomics_core::shm::Segment;
-use atomics_core::{Arithmetic, Error, Region, WaitOutcome, Width};
+use atomics_core::{Error, Region, ValueKind, WaitOutcome, Width};
 use pyo3::exceptions::{PyTypeError, PyValueError};
-use pyo3::ffi;
 use pyo3::prelude::*;
 
-use crate::buffer::{Export, Items};
-use crate::errors::core_error;
+use crate::buffer::{export, Export, Items};
 use crate::guard::{Entered, ReleaseGuard};
+use crate::names::NamedMapping;
 use crate::sleepers::Sleepers;
-
-/// A mapped shared-memory segment and whether releasing it removes its name.
-struct MappedSegment {
-    segment: Segment,
-    /// Remove the name when released (set for the segments this process created, unless
-    /// kept) and only in the process that created it (not in forked children).
-    unlink: Option<u32>,
-}
-
-impl MappedSegment {
-    fn unlink_if_owner(&self) {
-        if self.unlink == Some(std::process::id()) {
-            let _ = self.segment.unlink(); // already gone: nothing to do
-        }
-    }
-}
 
 enum Owner {
     /// Private zeroed memory from the global allocator, freed by `Drop`; reached only
@@ -43,7 +26,7 @@ enum Owner {
     /// items are.
     Buffer { export: Mutex<Option<Export>>, items: Items },
     /// A shared-memory segment, unmapped at most once (`None` after release).
-    Segment { data: NonNull<u8>, size: usize, name: String, mapped: Mutex<Option<MappedSegment>> },
+    Segment { data: NonNull<u8>, size: usize, name: String, mapped: Mutex<Option<NamedMapping>> },
 }
 
 /// What backs one or more regions: private memory, a buffer export or a mapped segment.
@@ -64,13 +47,6 @@ unsafe impl Send for Backing {}
 // SAFETY: as above.
 unsafe impl Sync for Backing {}
 
-/// One atomic's memory: a region of a backing. Cloning gives another handle on it.
-#[derive(Clone)]
-pub(crate) struct Memory {
-    region: Region,
-    backing: Arc<Backing>,
-}
-
 /// A region admitted for one operation (see [`Backing::enter`]).
 pub(crate) struct InUse<'a> {
     region: Region,
@@ -89,75 +65,6 @@ impl std::ops::Deref for InUse<'_> {
 /// The error of every operation on released memory.
 pub(crate) fn released_error() -> PyErr {
     PyValueError::new_err("Operation forbidden on released AtomicCore object.")
-}
-
-impl Memory {
-    /// Zeroed private memory of `width` bytes, which must be a supported width.
-    pub(crate) fn owned(width: usize) -> Result<Memory, Error> {
-        let (backing, data) = Backing::owned(width).ok_or(Error::UnsupportedWidth { width, readonly: false })?;
-        // SAFETY: `data` holds `width` zeroed bytes aligned to 16, freed only by the backing's
-        // Drop (after the last region into it is gone) and reached only through the region.
-        let region = unsafe { Region::new(data, width, false) }?;
-        Ok(Memory { region, backing })
-    }
-
-    /// Exports `obj`'s buffer and keeps it pinned (the exporter refuses to resize or close)
-    /// until [`Memory::release`] or drop. `what` names the argument in error messages.
-    pub(crate) fn from_buffer(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Memory> {
-        let (backing, ptr, len, readonly) = Backing::from_buffer(obj, what)?;
-        // SAFETY: see `Backing::from_buffer`, which pins `len` bytes at `ptr`, writable unless
-        // `readonly`, for as long as the guard admits operations.
-        let region = unsafe { Region::new(ptr, len, readonly) }.map_err(|e| core_error(obj.py(), e))?;
-        Ok(Memory { region, backing })
-    }
-
-    /// The atomic of `width` bytes at data offset `offset` of a segment backing.
-    pub(crate) fn in_segment(py: Python<'_>, backing: &Arc<Backing>, offset: usize, width: usize) -> PyResult<Memory> {
-        let ptr = backing.segment_range(offset, width, || format!("an atomic of width {width}"))?;
-        // SAFETY: `segment_range` checked that `offset + width` is within the segment's data,
-        // which stays mapped until the backing is released (after its guard admits no more
-        // operations) or dropped. Other processes sharing the segment access it with atomics
-        // of the same layout; see `Backing::from_buffer` for what the library relies on when
-        // they do not.
-        let region = unsafe { Region::new(ptr, width, false) }.map_err(|e| core_error(py, e))?;
-        Ok(Memory { region, backing: backing.clone() })
-    }
-
-    /// Region `region` of `backing` (which `region` must lie in).
-    pub(crate) fn from_parts(region: Region, backing: Arc<Backing>) -> Memory {
-        Memory { region, backing }
-    }
-
-    /// The region (valid while the backing is not released; see [`Backing::enter`]) and the
-    /// backing.
-    #[inline(always)]
-    pub(crate) fn parts(&self) -> (Region, &Backing) {
-        (self.region, &self.backing)
-    }
-
-    /// What the region is in.
-    pub(crate) fn backing(&self) -> &Backing {
-        &self.backing
-    }
-
-    /// The region's description, or the released `ValueError`.
-    pub(crate) fn region(&self) -> PyResult<&Region> {
-        if self.backing.guard.is_released() {
-            Err(released_error())
-        } else {
-            Ok(&self.region)
-        }
-    }
-
-    /// The segment name and data offset of this memory, if it is in a segment.
-    pub(crate) fn segment_place(&self) -> Option<(&str, usize)> {
-        self.backing.segment_place(self.region.address())
-    }
-
-    /// Releases the backing for every object that uses it; see [`Backing::release`].
-    pub(crate) fn release(&self, py: Python<'_>) {
-        self.backing.release(py)
-    }
 }
 
 impl Backing {
@@ -194,11 +101,11 @@ impl Backing {
     }
 
     /// Refuses, with a `TypeError` naming `what`, a buffer whose items atomics of `width`
-    /// holding values of `arithmetic` (signed or not) may not use (see `buffer.rs`); other
+    /// holding values of `kind` may not use (see `buffer.rs`); other
     /// memory holds whatever atomics are put in it.
-    pub(crate) fn check_items(&self, arithmetic: Arithmetic, signed: bool, width: Width, what: &str) -> PyResult<()> {
+    pub(crate) fn check_items(&self, kind: ValueKind, width: Width, what: &str) -> PyResult<()> {
         match &self.owner {
-            Owner::Buffer { items, .. } => items.check_usable_by(arithmetic, signed, width, what),
+            Owner::Buffer { items, .. } => items.check_usable_by(kind, width, what),
             _ => Ok(()),
         }
     }
@@ -293,7 +200,7 @@ impl Backing {
             data: NonNull::new(segment.data()).expect("a mapping is never at NULL"),
             size: segment.data_size(),
             name: segment.name().to_owned(),
-            mapped: Mutex::new(Some(MappedSegment { segment, unlink: unlink.then(std::process::id) })),
+            mapped: Mutex::new(Some(NamedMapping::new(segment, unlink))),
         };
         Arc::new(Backing { guard: ReleaseGuard::new(), sleepers: Sleepers::new(), owner })
     }
@@ -318,7 +225,7 @@ impl Backing {
     pub(crate) fn set_unlink_on_release(&self, unlink: bool) {
         if let Owner::Segment { mapped, .. } = &self.owner {
             if let Some(m) = mapped.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
-                m.unlink = unlink.then(std::process::id);
+                m.keep_name(!unlink);
             }
         }
     }
@@ -326,11 +233,9 @@ impl Backing {
     /// Whether releasing the backing removes the segment's name.
     pub(crate) fn unlinks_on_release(&self) -> bool {
         match &self.owner {
-            Owner::Segment { mapped, .. } => mapped
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .as_ref()
-                .is_some_and(|m| m.unlink == Some(std::process::id())),
+            Owner::Segment { mapped, .. } => {
+                mapped.lock().unwrap_or_else(|e| e.into_inner()).as_ref().is_some_and(NamedMapping::removes_name)
+            }
             _ => false,
         }
     }
@@ -340,8 +245,7 @@ impl Backing {
     pub(crate) fn unlink_name_if_owner(&self) {
         if let Owner::Segment { mapped, .. } = &self.owner {
             if let Some(m) = mapped.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
-                m.unlink_if_owner();
-                m.unlink = None;
+                m.remove_name();
             }
         }
     }
@@ -365,8 +269,8 @@ impl Backing {
             Owner::Segment { mapped, .. } => self.guard.release(py, || {
                 self.wait_for_sleepers(py);
                 let taken = mapped.lock().unwrap_or_else(|e| e.into_inner()).take();
-                if let Some(m) = taken {
-                    m.unlink_if_owner();
+                if let Some(mut m) = taken {
+                    m.remove_name();
                 }
             }),
         }
@@ -402,31 +306,10 @@ impl Drop for Backing {
                 drop(export.get_mut().unwrap_or_else(|e| e.into_inner()).take());
             }
             Owner::Segment { mapped, .. } => {
-                if let Some(m) = mapped.get_mut().unwrap_or_else(|e| e.into_inner()).take() {
-                    m.unlink_if_owner(); // then the mapping goes with `m`
+                if let Some(mut m) = mapped.get_mut().unwrap_or_else(|e| e.into_inner()).take() {
+                    m.remove_name(); // then the mapping goes with `m`
                 }
             }
         }
     }
-}
-
-/// Exports `obj`'s buffer with its format: writable where the exporter allows it, read-only
-/// otherwise, C-contiguous in any case.
-fn export(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Export> {
-    if !Export::is_exporter(obj) {
-        return Err(PyTypeError::new_err(format!("{what} 'buffer' must support the buffer protocol.")));
-    }
-    // PyBUF_RECORDS_RO asks for no writability and no contiguity, so that read-only and
-    // strided exporters answer and are judged below with clear errors.
-    let export = Export::new(obj, ffi::PyBUF_RECORDS_RO)?;
-    if !export.is_c_contiguous() {
-        return Err(PyTypeError::new_err(format!("{what} 'buffer' must be C-contiguous.")));
-    }
-    Ok(export)
-}
-
-/// The address and length of `obj`'s buffer, exported only for the time of the call.
-pub(crate) fn buffer_extent(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<(usize, usize)> {
-    let export = export(obj, what)?;
-    Ok((export.ptr() as usize, export.len()))
 }

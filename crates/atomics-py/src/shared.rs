@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex, Weak};
 
 use atomics_core::shm::{Kind, Segment, ShmError};
-use atomics_core::Arithmetic;
+use atomics_core::ValueKind;
 use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyPermissionError, PyValueError};
 use pyo3::prelude::*;
 
@@ -42,13 +42,13 @@ pub(crate) fn create_backing(py: Python<'_>, size: usize, width: u32, kind: Kind
     Ok(backing)
 }
 
-/// The kind a new segment records for values of `arithmetic` (signed or not).
-pub(crate) fn segment_kind(arithmetic: Arithmetic, signed: bool) -> Kind {
-    match arithmetic {
-        Arithmetic::None => Kind::Bytes,
-        Arithmetic::Float => Kind::Float,
-        Arithmetic::Integer if signed => Kind::Int,
-        Arithmetic::Integer => Kind::Uint,
+/// The kind a new segment records for values of `kind`.
+pub(crate) fn segment_kind(kind: ValueKind) -> Kind {
+    match kind {
+        ValueKind::Bytes => Kind::Bytes,
+        ValueKind::Float => Kind::Float,
+        ValueKind::Int => Kind::Int,
+        ValueKind::Uint => Kind::Uint,
     }
 }
 

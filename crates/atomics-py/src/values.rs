@@ -1,33 +1,41 @@
 //! How each family of atomics turns Python values into bit patterns and back: integers for
-//! `INTEGRAL`/`INT`/`UINT`, `bytes` for `BYTES`. Everything else about an operation is the
-//! same for both families (see `handle.rs`).
+//! `INTEGRAL`/`INT`/`UINT`, `bytes` for `BYTES`, floats for `FLOAT`. Everything else about an
+//! operation is the same for every family (see `target.rs`).
 
-use atomics_core::Width;
+use atomics_core::{Family, Width};
 use pyo3::prelude::*;
 
 use pyo3::exceptions::PyTypeError;
 
-use crate::bulk::Number;
 use crate::convert::{
     bits_to_bytes, bits_to_int, bytes_to_bits, check_bytes_length, float_arg, int_range, int_to_bits, out_of_range,
 };
 
+/// A number read from a buffer of numbers (the bulk operations' arguments).
+#[derive(Clone, Copy)]
+pub(crate) enum Number {
+    Int(i128),
+    Float(f64),
+}
+
 /// The value conversions of one family.
 pub(crate) trait Values {
+    /// The family (which operations its atomics have: the table in the core's `op.rs`).
+    const FAMILY: Family;
+
     /// Whether the supported-operation and order checks run before argument conversion (as
     /// in `atomics` 1.0's bytes family) rather than after it (its integer family).
-    const CHECKS_BEFORE_CONVERSION: bool;
+    const CHECKS_BEFORE_CONVERSION: bool = false;
 
-    /// Whether values are IEEE floats (arithmetic is then float arithmetic).
-    const FLOAT: bool = false;
+    /// Whether values are IEEE floats.
+    const FLOAT: bool = matches!(Self::FAMILY, Family::Float);
 
     /// Whether values are raw bytes.
-    const BYTES: bool = false;
+    const BYTES: bool = matches!(Self::FAMILY, Family::Bytes);
 
-    /// The parameters of `cmpxchg_weak`/`cmpxchg_strong` on an array's element; an atomic's
-    /// are the same without `index` (atomics 1.0 names the orders `success`/`failure` for
-    /// integers, `succ`/`fail` for bytes).
-    const CMPXCHG_PARAMS: &'static [&'static str];
+    /// The names of a compare-exchange's orders (atomics 1.0 names them `success`/`failure`
+    /// for integers, `succ`/`fail` for bytes).
+    const ORDER_NAMES: (&'static str, &'static str) = ("success", "failure");
 
     /// Checks that compare-exchange operand `obj` (argument `name`) has `width`'s length
     /// before it is converted; only where checks come before conversion.
@@ -61,8 +69,7 @@ pub(crate) trait Values {
 pub(crate) enum Ints {}
 
 impl Values for Ints {
-    const CHECKS_BEFORE_CONVERSION: bool = false;
-    const CMPXCHG_PARAMS: &'static [&'static str] = &["index", "expected", "desired", "success", "failure"];
+    const FAMILY: Family = Family::Int;
 
     #[inline(always)]
     fn parse(obj: &Bound<'_, PyAny>, width: Width, signed: bool, name: &str, _cmpxchg: bool) -> PyResult<u128> {
@@ -98,10 +105,9 @@ impl Values for Ints {
 pub(crate) enum Bytes {}
 
 impl Values for Bytes {
+    const FAMILY: Family = Family::Bytes;
     const CHECKS_BEFORE_CONVERSION: bool = true;
-    const CMPXCHG_PARAMS: &'static [&'static str] = &["index", "expected", "desired", "succ", "fail"];
-
-    const BYTES: bool = true;
+    const ORDER_NAMES: (&'static str, &'static str) = ("succ", "fail");
 
     #[inline(always)]
     fn check_length(obj: &Bound<'_, PyAny>, width: Width, name: &str) -> PyResult<()> {
@@ -135,9 +141,7 @@ impl Values for Bytes {
 pub(crate) enum Floats {}
 
 impl Values for Floats {
-    const CHECKS_BEFORE_CONVERSION: bool = false;
-    const FLOAT: bool = true;
-    const CMPXCHG_PARAMS: &'static [&'static str] = &["index", "expected", "desired", "success", "failure"];
+    const FAMILY: Family = Family::Float;
 
     fn parse(obj: &Bound<'_, PyAny>, width: Width, _signed: bool, name: &str, _cmpxchg: bool) -> PyResult<u128> {
         let value = float_arg(obj, name)?;
