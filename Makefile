@@ -4,7 +4,7 @@
 PYTHON ?= python3
 BENCH_PYTHON ?= python3.11
 
-.PHONY: demo test test-rust test-quick dev lint clean bench bench-quick bench-arrays fuzz memcheck chaos miri \
+.PHONY: demo test test-rust test-windows-macos test-quick dev lint clean bench bench-quick bench-arrays fuzz memcheck chaos miri \
 	wheels test-wheels
 
 ## demo: several processes count in shared memory; atomics vs multiprocessing.Value
@@ -16,6 +16,12 @@ demo:
 ## type-checked for free-threaded 3.14t and 3.15t
 test:
 	tools/test.sh
+
+## test-windows-macos: the core crate's tests cross-compiled for Windows x86_64 and run under
+## wine (processes sharing segments and waking each other included), the C header there, and
+## clippy of both crates for Windows (MSVC) and macOS (arm64, x86_64); sets itself up
+test-windows-macos:
+	tools/test-windows-macos.sh
 
 ## test-quick: the Python suite on the default interpreter only
 test-quick:
@@ -113,7 +119,7 @@ chaos:
 ## (CPUID and cmpxchg16b are inline assembly), shm_open, futex_waitv (syscall 449), and the
 ## 1- and 2-byte waits, whose 4-byte snapshot Miri reports as a mixed-size race (by design:
 ## docs/reliability.md)
-MIRI_LIB_SKIP = --skip sixteen --skip shm:: --skip segment_views --skip views_of_two_mappings \
+MIRI_LIB_SKIP = --skip sixteen --skip shm:: --skip os:: --skip segment_views --skip views_of_two_mappings \
 	--skip native_widths_are_lock_free
 MIRI_WAIT_SKIP = --skip sixteen --skip high_half --skip a_store_and_notify --skip neighbours
 miri:

@@ -464,7 +464,8 @@ class Backend:
             assert self.obj.shared_offset == 0
             self.initial = bytes(self.nbytes)
             self.off = 0
-            self.reader = SegmentReader(self.obj.shared_name)
+            if os.path.isdir("/dev/shm"):  # a second, read-only way in, where segments are files
+                self.reader = SegmentReader(self.obj.shared_name)
         elif kind == "segment":
             size = self.nbytes + 64 + rng.randrange(64)
             self.seg = SharedSegment.create(size)
@@ -477,7 +478,8 @@ class Backend:
             assert self.obj.shared_offset == self.off and self.obj.shared_name == self.seg.name
             self.keep.append(made)
             self.initial = fill[self.off:self.off + self.nbytes]
-            self.reader = SegmentReader(self.seg.name)
+            if os.path.isdir("/dev/shm"):
+                self.reader = SegmentReader(self.seg.name)
         else:
             raise AssertionError(kind)
         if self.reader is not None:
@@ -2373,6 +2375,7 @@ def test_attach_array_refuses_unknown_names():
     assert single.load() == 5
 
 
+@pytest.mark.skipif(not os.path.isdir("/dev/shm"), reason="looks for the segment's file in /dev/shm")
 def test_shared_segments_go_with_their_last_array():
     from conftest import our_segments
 

@@ -270,6 +270,7 @@ def chaos_loop(rng, seconds, n_workers, start_worker, finish, workers, finished,
     return figures
 
 
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="kills workers with SIGKILL (POSIX)")
 @pytest.mark.parametrize("method", METHODS)
 def test_killed_ticket_takers_never_break_the_counter(method, request):
     ours = our_segments()

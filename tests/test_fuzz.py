@@ -3126,6 +3126,8 @@ class FuzzMachine(RuleBasedStateMachine):
         ])
         name = "/atomics_" + TAG + "forged" + "%08x" % rng.getrandbits(32)
         path = os.path.join(SHM, name[1:])
+        if rng.random() < 0.2:
+            return self.racing_header_attach(rng, name, path, hdr() + bytes(8), data[:64])
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             os.write(fd, data)
@@ -3141,6 +3143,43 @@ class FuzzMachine(RuleBasedStateMachine):
             with open(path, "rb") as f:
                 assert f.read() == data, f"forged segment ({case}) was written to"
         finally:
+            os.close(fd)
+            os.unlink(path)
+
+    def racing_header_attach(self, rng, name, path, valid, forged):
+        """A writer flips a segment's header between a valid one and a forged one while this
+        thread attaches: every attach gives a working atomic or a ValueError naming the
+        segment, never a panic (PanicException is a BaseException) or a crash."""
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        stop = threading.Event()
+
+        def flip():
+            headers = [valid[:64], forged.ljust(64, b"\0")]
+            while not stop.is_set():
+                for header in headers:
+                    os.pwrite(fd, header, 0)
+
+        writer = threading.Thread(target=flip)
+        try:
+            os.write(fd, valid)
+            COUNTS["forged segments"] += 1
+            writer.start()
+            for _ in range(rng.randint(5, 40)):
+                COUNTS["attaches under a racing header"] += 1
+                try:
+                    obj = atomics.shared.attach(name)
+                except Exception as e:  # noqa: BLE001
+                    RAISED[type(e).__name__] += 1
+                    assert isinstance(e, ValueError) and name in str(e), f"racing header: {e!r}"
+                except BaseException as e:  # noqa: BLE001
+                    raise AssertionError(f"racing header: attaching raised {e!r}") from e
+                else:
+                    assert obj.load() == 0
+                    del obj
+        finally:
+            stop.set()
+            if writer.is_alive():
+                writer.join()
             os.close(fd)
             os.unlink(path)
 
@@ -4278,7 +4317,8 @@ class FuzzMachine(RuleBasedStateMachine):
                             p.add(ValueError, "not a whole number of atomics")
                         elif size and address % v:
                             p.add(AlignmentError, "alignment")
-                        elif label != "junk" and (not readonly or width_exists(v, True, fam)):
+                        elif label != "junk" and not isinstance(kwargs.get("is_signed"), RaisingBool) and (
+                                not readonly or width_exists(v, True, fam)):
                             with memoryview(buf) as m:
                                 fmt = m.format
                             if not items_usable(fmt, itemsize, *atype_family(label, kwargs), v):
@@ -4470,6 +4510,7 @@ def report(request):
         "float bulk results reached in another order": COUNTS["float bulk results in another order"],
         "pin checks": COUNTS["pin checks"],
         "forged segments": COUNTS["forged segments"],
+        "attaches under a racing header": COUNTS["attaches under a racing header"],
         "forks with a sleeper or a releaser": COUNTS["forks with a sleeper or a releaser"],
         "foreign-format buffers (objects, pointers, other numbers)": COUNTS["foreign-format buffers"],
         "model checks": COUNTS["model checks"],

@@ -26,7 +26,9 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 HEADER_DIR = ROOT / "include"
 C_SOURCE = ROOT / "tests" / "interop" / "counter.c"
 EXAMPLE = "shared_counter"
-LINK_RT = ["-lrt"] if sys.platform.startswith("linux") else []  # shm_open before glibc 2.34
+# shm_open before glibc 2.34; on Windows the random names and the security descriptors
+LINK_RT = {"linux": ["-lrt"], "win32": ["-lbcrypt", "-ladvapi32"]}.get(sys.platform, [])
+EXE = ".exe" if sys.platform == "win32" else ""
 TIMEOUT = 60
 
 
@@ -58,7 +60,7 @@ def c_program(tmp_path_factory):
     cc = c_compiler()
     if cc is None:
         pytest.skip("no C compiler (cc or gcc) on PATH: the C side of the interop tests needs one")
-    out = tmp_path_factory.mktemp("interop") / "counter"
+    out = tmp_path_factory.mktemp("interop") / f"counter{EXE}"
     done = subprocess.run(
         [cc, "-std=c11", "-O2", "-Wall", "-Wextra", "-I", str(HEADER_DIR), str(C_SOURCE), "-o", str(out)] + LINK_RT,
         capture_output=True, text=True, timeout=TIMEOUT,
@@ -102,12 +104,14 @@ def native_header(magic=b"atomics\0", version=1, header_size=64, data_size=8, wi
 
 REFUSALS = {
     # case: (what is attached, what the Rust program says, what the C program says)
-    "missing": ("No such file or directory", "No such file or directory"),
+    "missing": ("cannot find the file" if sys.platform == "win32" else "No such file or directory",
+                "No such file or directory"),
     "another width and kind": ("holds an UINT of width 4, not an INT of width 8", "another width or kind"),
     "a layout": ("holds a layout of several atomics", "another width or kind"),
     "wrong magic": ("is not an atomics segment: wrong magic", "not an atomics segment"),
     "another version": ("layout version 2", "another layout version"),
     "wrong data size": ("its data size does not match its length", "not an atomics segment"),
+    "open to other users": ("its mode 0644 lets other users open it", "that other users may open"),
 }
 
 
@@ -123,14 +127,25 @@ def test_a_program_checks_the_header_before_using_a_segment(program, case):
     elif case == "a layout":
         keep.append(SharedSegment.create(64))
         name = keep[0].name
+    elif sys.platform == "win32":
+        pytest.skip("multiprocessing.shared_memory's mappings have Windows' default security, refused before the header")
+    elif sys.platform == "darwin" and case == "wrong data size":
+        pytest.skip("macOS rounds sizes up to pages: a data size within the last page cannot be told apart")
     else:
         header = {
             "wrong magic": native_header(magic=b"atomicz\0"),
             "another version": native_header(version=2),
             "wrong data size": native_header(data_size=16),
+            "open to other users": native_header(),
         }[case]
         raw = raw_segment(header)
         name = "/" + raw.name.lstrip("/")
+        if case == "open to other users":
+            if not os.path.isdir("/dev/shm"):
+                raw.close()
+                raw.unlink()
+                pytest.skip("changes a segment's mode through /dev/shm (Linux)")
+            os.chmod("/dev/shm" + name, 0o644)
     try:
         done = run(prog, "add", name, 1)
     finally:
@@ -265,7 +280,7 @@ int main(int argc, char **argv) {
     static_assert(sizeof(std::atomic<std::int64_t>) == 8 && std::atomic<std::int64_t>::is_always_lock_free);
     auto *counter = reinterpret_cast<std::atomic<std::int64_t> *>(raw);
     counter->fetch_sub(1);
-    atomics_shm_notify_all(raw);
+    atomics_shm_notify_all_in(&seg, raw);
     std::printf("%lld %lld\n", static_cast<long long>(before), static_cast<long long>(counter->load()));
     atomics_shm_close(&seg);
     return 0;
@@ -277,7 +292,7 @@ def test_a_cpp_program_shares_a_python_counter_through_the_header(tmp_path):
     cxx = shutil.which("c++") or shutil.which("g++")
     if cxx is None:
         pytest.skip("no C++ compiler (c++ or g++) on PATH")
-    source, exe = tmp_path / "counter.cpp", tmp_path / "counter_cpp"
+    source, exe = tmp_path / "counter.cpp", tmp_path / f"counter_cpp{EXE}"
     source.write_text(CPP_PROGRAM)
     std = "-std=c++20" if subprocess.run([cxx, "-std=c++20", "-E", "-x", "c++", os.devnull],
                                          capture_output=True).returncode == 0 else "-std=c++17"

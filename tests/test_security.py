@@ -12,6 +12,11 @@ name or to a foreign segment):
   headers, a file longer or shorter than its header says, an empty file, a FIFO, a directory,
   a symbolic link) is refused with a ValueError that names it, without hanging or following
   the link, and nothing is written to it;
+- attaching refuses, with a PermissionError naming the segment and why, a segment that belongs
+  to another user or that the group or others may open (another user could otherwise plant a
+  segment under a name a process is about to attach to, share its values and truncate it);
+- a writer flipping a segment's header while processes attach never makes attaching panic: the
+  header checked when mapping is the one used;
 - a forked child never removes its parent's names;
 - nothing ever writes through read-only memory: a read-only view over ``bytes`` (CPython's
   cached one-byte objects included) refuses every writer, ``update(fn)`` included, and leaves
@@ -21,6 +26,7 @@ name or to a foreign segment):
 import collections
 import gc
 import os
+import pickle
 import re
 import shutil
 import struct
@@ -222,6 +228,87 @@ def test_attaching_does_not_follow_a_symbolic_link(tmp_path):
         assert target.read_bytes() == content
     finally:
         os.unlink(link)
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o660, 0o604, 0o606, 0o602, 0o620, 0o700], ids=lambda m: f"{m:04o}")
+def test_a_segment_other_users_may_open_is_refused(mode):
+    name = f"atomics_{TAG}" + f"mode{mode:o}".ljust(11, "x")  # as long as the library's names
+    path = forge(name, header() + bytes(8))
+    os.chmod(path, mode)  # past the umask
+    # A child unpickling an atomic whose name another user took over after the creator let go.
+    real = atomics.atomic(8, atomics.INT, shared=True)
+    planted = pickle.dumps(real).replace(real.shared_name.encode(), f"/{name}".encode())
+    try:
+        if mode & 0o077 == 0:
+            assert attach("/" + name).load() == 0  # 0600 and stricter are this user's alone
+            assert pickle.loads(planted).load() == 0
+        else:
+            why = f"refusing segment /{name}: its mode {mode:04o} lets other users open it (a segment must be 0600)"
+            for how in (lambda: attach("/" + name), lambda: attach("/" + name, 8, atomics.INT),
+                        lambda: SharedSegment.attach("/" + name), lambda: pickle.loads(planted)):
+                with pytest.raises(PermissionError, match=re.escape(f"shared-memory segment /{name}: {why}")):
+                    how()
+    finally:
+        os.unlink(path)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root can give a file away")
+def test_a_segment_of_another_user_is_refused():
+    name = f"atomics_{TAG}owner"
+    path = forge(name, header() + bytes(8))
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fchown(fd, 65534, -1)  # nobody
+        why = "it belongs to user 65534, not to this process's user 0"
+        for how in (lambda: attach("/" + name), lambda: SharedSegment.attach("/" + name)):
+            with pytest.raises(PermissionError, match=re.escape(f"refusing segment /{name}: {why}")):
+                how()
+    finally:
+        os.close(fd)
+        os.unlink(path)
+
+
+RACING_WRITER = r"""
+import mmap, os, sys, time
+import atomics
+from atomics.shared import SharedSegment, attach
+
+a = atomics.atomic(8, atomics.INT, shared=True)
+name = a.shared_name
+with open("/dev/shm" + name, "r+b") as f:
+    header = mmap.mmap(f.fileno(), 64)
+seconds = float(sys.argv[1])
+pid = os.fork()
+if pid == 0:  # the writer: flips the magic and the data size as fast as it can
+    end = time.monotonic() + seconds + 1
+    while time.monotonic() < end:
+        for _ in range(1000):
+            header[0] ^= 1
+            header[16] ^= 8
+    os._exit(0)
+opened = refused = 0
+end = time.monotonic() + seconds
+while time.monotonic() < end:
+    for how in (attach, SharedSegment.attach):
+        try:
+            how(name)
+            opened += 1
+        except ValueError:  # a header caught mid-flip: refused, cleanly
+            refused += 1
+os.waitpid(pid, 0)
+print(opened, refused)
+"""
+
+
+def test_a_writer_flipping_the_header_never_makes_attaching_panic():
+    """Attaching checks a header read once; re-reading it (as `Segment::header` once did, with an
+    `expect`) let a racing writer turn a check that passed into a Rust panic, which reached
+    Python as `PanicException`, a BaseException (27 in 57,682 attaches). Run in a child with a
+    timeout; any panic, crash or hang fails."""
+    done = subprocess.run([sys.executable, "-c", RACING_WRITER, "4"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "PanicException" not in done.stderr and "panicked" not in done.stderr, done.stderr
+    opened, refused = map(int, done.stdout.split())
+    assert opened > 0 and refused > 0 and opened + refused > 20_000, (opened, refused)
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")

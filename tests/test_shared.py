@@ -101,6 +101,7 @@ def test_a_child_that_outlives_its_parent_still_works():
         attach(counter.shared_name)  # the creator's exit removed the name
 
 
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="kills a worker with SIGKILL (POSIX)")
 def test_a_worker_killed_mid_run_leaves_the_counter_consistent():
     ctx = multiprocessing.get_context("fork" if "fork" in METHODS else "spawn")
     with SharedSegment.create(64 * 6) as seg:
@@ -149,7 +150,8 @@ def test_segments_are_private_fresh_and_short_named():
     for obj in (a, b):
         name = obj.shared_name
         assert name.startswith("/atomics_") and len(name) <= 31
-        assert stat.S_IMODE(os.stat(os.path.join(SHM, name[1:])).st_mode) == 0o600
+        if os.path.isdir(SHM):  # Linux shows segments as files
+            assert stat.S_IMODE(os.stat(os.path.join(SHM, name[1:])).st_mode) == 0o600
     assert a.shared_name != b.shared_name
     assert (a.shared_offset, b.shared_offset) == (0, 0)
 
@@ -247,6 +249,8 @@ def test_unlink_keeps_mappings_and_keep_keeps_the_name():
         SharedSegment.attach(seg.name)
     seg.close()
 
+    if sys.platform == "win32":
+        return  # a Windows name lives only while some process holds the segment (docs/shared-memory.md)
     kept = SharedSegment.create(8)
     assert kept.unlink_on_close
     kept.unlink_on_close = False

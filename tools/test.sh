@@ -38,6 +38,14 @@ for name in $TYPE_CHECKED; do
         cargo clippy -q -p atomics-py --all-targets -- -D warnings
 done
 
+# ---- Windows and macOS, from this machine: tools/test-windows-macos.sh (wine, cross-checks) ----
+if [ "${ATOMICS_SKIP_WINDOWS_MACOS:-0}" = 1 ]; then
+    echo "== SKIPPED: Windows and macOS (ATOMICS_SKIP_WINDOWS_MACOS=1)"
+else
+    "$root"/tools/test-windows-macos.sh
+fi
+# ------------------------------------------------------------------------------------------------
+
 interpreters=()
 skipped=()
 for name in $PYTHONS; do

@@ -15,6 +15,7 @@
  *                           not 0, then adds 1 to counter N times
  *
  * Build: cc -std=c11 -O2 -Iinclude tests/interop/counter.c -o counter -lrt
+ *        (Windows: x86_64-w64-mingw32-gcc ... -o counter.exe -lbcrypt)
  */
 #include "atomics_shm.h" /* first: it selects the POSIX interfaces it needs */
 
@@ -24,6 +25,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#if defined(_WIN32)
+static void sleep_ms(long ms) {
+    Sleep((DWORD)ms);
+}
+#else
+static void sleep_ms(long ms) {
+    struct timespec delay = {ms / 1000, (ms % 1000) * 1000000};
+    nanosleep(&delay, NULL);
+}
+#endif
 
 /* The atomics of the segment are lock-free, so address-free: they work across processes. */
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2, "lock-free 4- and 8-byte atomics");
@@ -58,7 +70,7 @@ static int create(int64_t value) {
     atomic_store(atomic, value);
     printf("%s\n", seg.name);
     fflush(stdout);
-    int changed = atomics_shm_wait(atomic, 8, (uint64_t)value, 10000);
+    int changed = atomics_shm_wait_in(&seg, atomic, 8, (uint64_t)value, 10000);
     printf("%" PRId64 "\n", atomic_load(atomic));
     atomics_shm_unlink(seg.name);
     atomics_shm_close(&seg);
@@ -79,14 +91,13 @@ static int notify(const char *name, int64_t value, long ms) {
     if (rc != ATOMICS_SHM_OK) {
         return fail(name, rc);
     }
-    struct timespec delay = {ms / 1000, (ms % 1000) * 1000000};
-    nanosleep(&delay, NULL);
+    sleep_ms(ms);
     if (seg.width == 4) {
         atomic_store((_Atomic int32_t *)seg.data, (int32_t)value);
     } else {
         atomic_store((_Atomic int64_t *)seg.data, value);
     }
-    atomics_shm_notify_all(seg.data);
+    atomics_shm_notify_all_in(&seg, seg.data);
     atomics_shm_close(&seg);
     return 0;
 }
@@ -104,9 +115,9 @@ static int count(const char *name, long n) {
         return fail(name, ATOMICS_SHM_EFORMAT);
     }
     atomic_fetch_add(ready, 1);
-    atomics_shm_notify_all(ready);
+    atomics_shm_notify_all_in(&seg, ready);
     while (atomic_load(start) == 0) {
-        if (atomics_shm_wait(start, 4, 0, 60000) == 0) {
+        if (atomics_shm_wait_in(&seg, start, 4, 0, 60000) == 0) {
             fprintf(stderr, "counter: no start signal within 60 s\n");
             return 1;
         }

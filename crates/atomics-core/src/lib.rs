@@ -5,9 +5,9 @@ mod array;
 mod error;
 mod op;
 mod order;
+mod os;
 mod raw;
 mod region;
-#[cfg(unix)]
 pub mod shm;
 mod view;
 pub mod wait;
@@ -18,8 +18,6 @@ pub use error::Error;
 pub use op::{supported_ops, Arithmetic, OpType};
 pub use order::{check_fail_order, check_order, MemoryOrder};
 pub use region::Region;
-#[cfg(unix)]
-pub use view::ViewError;
-pub use view::{AtomicValue, AtomicView, Waitable};
+pub use view::{AtomicValue, AtomicView, ViewError, Waitable};
 pub use wait::WaitOutcome;
 pub use width::Width;

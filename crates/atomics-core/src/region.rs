@@ -1,9 +1,9 @@
 //! The safe view over a byte region: checks once, then operates.
 
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::order::{check_fail_order, check_order};
+use crate::os;
 use crate::raw::{Rmw, Word, Word1, Word16, Word2, Word4, Word8};
 use crate::wait::{self, WaitOutcome};
 use crate::{Error, MemoryOrder, OpType, Width};
@@ -297,19 +297,22 @@ impl Region {
     /// [`WaitOutcome::Interrupted`]. Widths 1, 2, 4 and 8; see [`crate::wait`].
     pub fn wait(&self, old: u128, timeout: Option<Duration>) -> Result<WaitOutcome, Error> {
         self.check_waitable()?;
-        let old = old & self.width.mask();
+        let old = (old & self.width.mask()) as u64;
         let deadline = wait::deadline(timeout);
         loop {
-            let (value, words) = self.wait_snapshot();
-            if value != old {
+            if self.raw_load(MemoryOrder::SeqCst) as u64 != old {
                 return Ok(WaitOutcome::Changed);
             }
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                return Ok(WaitOutcome::TimedOut);
-            }
-            // SAFETY: the words are the aligned 4-byte word(s) holding this region, mapped
-            // while the region is valid (promised to `new`); the kernel only reads them.
-            if !unsafe { wait::sleep(&words, deadline) } {
+            let timeout = match deadline {
+                Some(d) => match d.checked_duration_since(Instant::now()) {
+                    Some(left) if !left.is_zero() => Some(left),
+                    _ => return Ok(WaitOutcome::TimedOut),
+                },
+                None => None,
+            };
+            // SAFETY: the region is aligned to its width (1 to 8) and mapped while it is
+            // valid (promised to `new`); waiting only reads the memory.
+            if !unsafe { os::wait(self.ptr, self.width, old, timeout) } {
                 return Ok(WaitOutcome::Interrupted);
             }
         }
@@ -327,8 +330,9 @@ impl Region {
 
     fn notify(&self, all: bool) -> Result<(), Error> {
         self.check_waitable()?;
-        // SAFETY: the word address is 4-byte aligned; waking uses it as a key only.
-        unsafe { wait::wake(self.first_word(), all) };
+        // SAFETY: the region is aligned to its width and mapped while it is valid; waking
+        // uses the address as a key (and on Windows to find a segment's wait table).
+        unsafe { os::wake(self.ptr, self.width, all) };
         Ok(())
     }
 
@@ -337,34 +341,6 @@ impl Region {
             Width::W16 => Err(Error::WaitUnsupported { width: 16 }),
             _ => Ok(()),
         }
-    }
-
-    /// The aligned 4-byte word that holds (the start of) the value: the region's pointer moved
-    /// back to a multiple of 4, which keeps its provenance (`wrapping_sub`: the word may start
-    /// before the region's memory).
-    fn first_word(&self) -> *const u32 {
-        self.ptr.wrapping_sub(self.ptr as usize % 4).cast::<u32>()
-    }
-
-    /// The value and the word(s) a wait sleeps on, read in one atomic access so that the
-    /// kernel compares against exactly what was compared with `old`.
-    fn wait_snapshot(&self) -> (u128, wait::Words) {
-        let word = self.first_word();
-        if self.width == Width::W8 {
-            let value = self.raw_load(MemoryOrder::SeqCst) as u64;
-            let bytes = value.to_ne_bytes();
-            let half = |i: usize| u32::from_ne_bytes(bytes[i..i + 4].try_into().expect("4 bytes"));
-            let words = [(word, half(0)), (word.wrapping_add(1), half(4))];
-            return (u128::from(value), wait::Words { words, len: 2 });
-        }
-        // Widths 1, 2 and 4 lie inside one aligned word (they are aligned to their width).
-        // SAFETY: the word is aligned, inside the page(s) of the mapped region, and only read
-        // atomically. For widths 1 and 2 it spans bytes next to the region: a mixed-size
-        // atomic read, which the hardware defines (see the crate docs on foreign memory).
-        let current = unsafe { AtomicU32::from_ptr(word.cast_mut()) }.load(Ordering::SeqCst);
-        let offset = self.ptr as usize - word as usize;
-        let value = self.width.from_ne_bytes(&current.to_ne_bytes()[offset..offset + self.width.bytes()]);
-        (value, wait::Words { words: [(word, current), (word, current)], len: 1 })
     }
 
     /// The mask of bit `index`, or [`Error::BitIndex`] outside `0..8 * width`.

@@ -5,7 +5,6 @@ use core::fmt;
 use core::marker::PhantomData;
 use std::time::Duration;
 
-#[cfg(unix)]
 use crate::shm::{Kind, Segment};
 use crate::{Error, MemoryOrder, OpType, Region, WaitOutcome, Width};
 
@@ -200,7 +199,6 @@ impl<'a, T: AtomicValue> AtomicView<'a, T> {
     /// the segment's data, and with [`ViewError::Region`] when `offset` is not a multiple of
     /// the width ([`Error::Alignment`]) or the width is unsupported. The segment format's
     /// rule is that every program accesses its atomics atomically with their own width.
-    #[cfg(unix)]
     pub fn in_segment(segment: &'a Segment, offset: usize) -> Result<Self, ViewError> {
         let width = T::WIDTH.bytes();
         if offset.checked_add(width).is_none_or(|end| end > segment.data_size()) {
@@ -225,7 +223,6 @@ impl<'a, T: AtomicValue> AtomicView<'a, T> {
     /// `atomics.shared.attach(name, width, atype)` checks; [`ViewError::Mismatch`] otherwise.
     /// For a layout of several atomics, or to read another kind as `T`, use
     /// [`AtomicView::in_segment`].
-    #[cfg(unix)]
     pub fn single(segment: &'a Segment) -> Result<Self, ViewError> {
         let header = segment.header();
         let kind = if T::SIGNED { Kind::Int } else { Kind::Uint };
@@ -370,7 +367,6 @@ impl<T: Waitable> AtomicView<'_, T> {
 }
 
 /// Why a view of a shared-memory segment could not be made.
-#[cfg(unix)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ViewError {
     /// The atomic does not fit in the segment's data.
@@ -411,12 +407,10 @@ pub enum ViewError {
 }
 
 /// The name Python gives a kind (`"INT"`, `"UINT"`, ...).
-#[cfg(unix)]
 fn kind_name(kind: Kind) -> String {
     format!("{kind:?}").to_uppercase()
 }
 
-#[cfg(unix)]
 impl fmt::Display for ViewError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -442,7 +436,6 @@ impl fmt::Display for ViewError {
     }
 }
 
-#[cfg(unix)]
 impl std::error::Error for ViewError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
@@ -452,7 +445,6 @@ impl std::error::Error for ViewError {
     }
 }
 
-#[cfg(unix)]
 impl Segment {
     /// The view of the `T` at data offset `offset`: shorthand for
     /// [`AtomicView::in_segment(self, offset)`](AtomicView::in_segment).
@@ -565,7 +557,6 @@ mod tests {
         assert!(matches!(refused, Error::Alignment { width: 4, .. }), "{refused:?}");
     }
 
-    #[cfg(unix)]
     #[test]
     fn views_of_two_mappings_share_the_value_and_wake_each_other() {
         let created = Segment::create(192, 0, Kind::Layout).unwrap();
@@ -588,7 +579,6 @@ mod tests {
         created.unlink().unwrap();
     }
 
-    #[cfg(unix)]
     #[test]
     fn segment_views_are_checked() {
         let seg = Segment::create(8, 8, Kind::Int).unwrap();
