@@ -23,6 +23,12 @@ test:
 test-windows-macos:
 	tools/test-windows-macos.sh
 
+## test-cross: the Rust and Python suites on Linux aarch64 (under qemu-user, three CPU models) and
+## i686 (32-bit, on this kernel); sets itself up (tools/test-cross.sh); part of `make test`
+.PHONY: test-cross
+test-cross:
+	tools/test-cross.sh
+
 ## test-quick: the Python suite on the default interpreter only
 test-quick:
 	@venv=$$(tools/env.sh $(PYTHON)) && $$venv/bin/python -m pytest -q -p no:cacheprovider

@@ -255,8 +255,11 @@ def markdown(run, chart_name):
         lines += ["*Quick mode (CI smoke run): tiny n, one run each; the numbers are noise.*", ""]
     lines += [
         "- Date: %s" % meta["date"],
-        "- Machine: %s, %s logical cores, %s memory, Linux %s" % (
-            meta["cpu"], meta["cores"], meta["memory"], meta["kernel"]),
+        "- Machine: %s%s, %s logical cores, %s memory, Linux %s" % (
+            meta["cpu"], " (%s)" % meta["arch"] if "arch" in meta else "", meta["cores"], meta["memory"],
+            meta["kernel"]),
+        "- Every figure is native (this machine's CPU, no emulator). aarch64 (under qemu) and i686 are tested "
+        "by `make test-cross`, never timed here: emulated timings are not speed figures.",
         "- Load average: %s before, %s after (other work on the machine skews the numbers)" % (
             meta["loadavg_start"], meta["loadavg_end"]),
         "- Pythons: %s" % "; ".join("CPython %s (%s)" % (v, p) for v, p in meta["pythons"]),

@@ -44,6 +44,7 @@ import json
 import os
 import platform
 import shlex
+import struct
 import subprocess
 import sys
 import tempfile
@@ -246,7 +247,10 @@ def machine():
                     break
     except OSError:
         pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory": memory, "kernel": platform.release()}
+    # Every job runs on this machine's own interpreters (pyenv's, the 3.13t build), never on
+    # the emulated ones of tools/test-cross.sh: every figure is native.
+    arch = "%s, %d-bit, native" % (platform.machine(), 8 * struct.calcsize("P"))
+    return {"cpu": cpu, "arch": arch, "cores": os.cpu_count(), "memory": memory, "kernel": platform.release()}
 
 
 def loadavg():

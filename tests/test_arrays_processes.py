@@ -63,7 +63,7 @@ def test_children_add_at_and_fetch_add_on_a_shared_array_exactly(method):
     run_children(ctx, _array_workers.add_at_and_fetch_add,
                  [(arr, seed, count, size, rounds, barrier) for seed in range(children)])
     idx = np.concatenate([b for seed in range(children) for b in _array_workers.batches(seed, count, n, size)])
-    want = np.bincount(idx % n, minlength=n)
+    want = np.bincount((idx % n).astype(np.intp), minlength=n)
     want[:children] += rounds
     assert list(arr.load_all()) == list(want)
 
@@ -77,7 +77,7 @@ def test_pool_tasks_histogram_a_shared_array(method):
     with multiprocessing.get_context(method).Pool(2) as pool:
         done = pool.map(_array_workers.add_at_task, [(arr, idx, 2) for idx in tasks])
     assert sum(done) == 12 * 300
-    assert list(arr.load_all()) == list(2 * np.bincount(np.concatenate(tasks), minlength=n))
+    assert list(arr.load_all()) == list(2 * np.bincount(np.concatenate(tasks).astype(np.intp), minlength=n))
 
 
 def test_a_segment_array_at_an_offset_in_children():
@@ -90,7 +90,7 @@ def test_a_segment_array_at_an_offset_in_children():
         barrier = ctx.Barrier(2)
         run_children(ctx, _array_workers.add_at_and_fetch_add, [(arr, seed, 5, 200, 500, barrier) for seed in range(2)])
         idx = np.concatenate([b for seed in range(2) for b in _array_workers.batches(seed, 5, 16, 200)])
-        want = np.bincount(idx % 16, minlength=16)
+        want = np.bincount((idx % 16).astype(np.intp), minlength=16)
         want[:2] += 500
         assert list(arr.load_all()) == list(want)
         raw = guard.load_all()

@@ -74,7 +74,6 @@ import mmap
 import operator
 import os
 import pickle
-import platform
 import random
 import re
 import signal
@@ -100,6 +99,8 @@ from atomics import base as abase
 from atomics import view as aview
 from atomics.exc import AlignmentError, MemoryOrderError, UnsupportedOperationException, UnsupportedWidthException
 from atomics.shared import SharedSegment, attach_array, layout
+
+from _cpu import CAS16, LOAD16, SIZE_MAX  # which widths exist, read from the CPU, as the README says
 
 try:
     import numpy as np
@@ -147,32 +148,6 @@ RAISED = collections.Counter()
 # ---------------------------------------------------------------------------------------
 
 
-def _cpu_features():
-    """(cmpxchg16b, atomic 16-byte load): 16-byte atomics need the first, read-only 16-byte
-    views the second (AVX on Intel and AMD), as the README says."""
-    if platform.machine().lower() not in ("x86_64", "amd64"):
-        return False, False
-    try:
-        with open("/proc/cpuinfo") as f:
-            text = f.read()
-    except OSError:  # not Linux: ask the library (the only way left)
-        try:
-            atomics.Alignment(16)
-        except UnsupportedWidthException:
-            return False, False
-        return True, False
-    flags, vendor = set(), ""
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() == "flags" and not flags:
-            flags = set(value.split())
-        elif key.strip() == "vendor_id" and not vendor:
-            vendor = value.strip()
-    cas16 = "cx16" in flags
-    return cas16, cas16 and "avx" in flags and vendor in ("GenuineIntel", "AuthenticAMD")
-
-
-CAS16, LOAD16 = _cpu_features()
 WIDTHS = [1, 2, 4, 8] + ([16] if CAS16 else [])
 
 
@@ -734,7 +709,7 @@ def conv_width(x):
     v = int(x)
     if v < 0:
         return None, ValueError
-    if v >= 1 << 64:
+    if v > SIZE_MAX:  # does not fit size_t (32 bits in a 32-bit process)
         return None, OverflowError
     return v, None
 
@@ -744,7 +719,7 @@ def conv_usize(x):
     if isinstance(x, Hostile) or not hasattr(type(x), "__index__"):
         return None, TypeError
     v = operator.index(x)
-    if v < 0 or v >= 1 << 64:
+    if v < 0 or v > SIZE_MAX:
         return None, OverflowError
     return v, None
 
@@ -4197,7 +4172,7 @@ class FuzzMachine(RuleBasedStateMachine):
                     p.add(TypeError, "length")
                 elif length < 0:
                     p.add(ValueError, "length")
-                elif v and length * v >= 1 << 40:
+                elif v and (length * v >= 1 << 40 or length * v > sys.maxsize):
                     for exc in huge:
                         p.add(exc, "too large")
             return v

@@ -3,13 +3,15 @@
 The Rust side is the example `crates/atomics-core/examples/shared_counter.rs` (built with
 cargo in the workspace's target directory, cached between runs); the C side is
 `tests/interop/counter.c` over `include/atomics_shm.h`, compiled here with the machine's C
-compiler into pytest's temporary directory. Both take the same commands, so every test runs
-against both. Skipped, with the reason, only when cargo or a C compiler is missing.
+compiler (``$CC`` if set, flags allowed, as for a cross compiler) into pytest's temporary
+directory. Both take the same commands, so every test runs against both. Skipped, with the
+reason, only when cargo or a C compiler is missing.
 """
 
 import json
 import os
 import pathlib
+import shlex
 import shutil
 import struct
 import subprocess
@@ -33,7 +35,11 @@ TIMEOUT = 60
 
 
 def c_compiler():
-    return shutil.which("cc") or shutil.which("gcc")
+    """The compiler command as a list: ``$CC``, else cc or gcc; None if there is none."""
+    if os.environ.get("CC"):
+        return shlex.split(os.environ["CC"])
+    found = shutil.which("cc") or shutil.which("gcc")
+    return [found] if found else None
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +68,7 @@ def c_program(tmp_path_factory):
         pytest.skip("no C compiler (cc or gcc) on PATH: the C side of the interop tests needs one")
     out = tmp_path_factory.mktemp("interop") / f"counter{EXE}"
     done = subprocess.run(
-        [cc, "-std=c11", "-O2", "-Wall", "-Wextra", "-I", str(HEADER_DIR), str(C_SOURCE), "-o", str(out)] + LINK_RT,
+        [*cc, "-std=c11", "-O2", "-Wall", "-Wextra", "-I", str(HEADER_DIR), str(C_SOURCE), "-o", str(out)] + LINK_RT,
         capture_output=True, text=True, timeout=TIMEOUT,
     )
     assert done.returncode == 0, done.stderr

@@ -31,21 +31,15 @@ from hypothesis.stateful import (
 import atomics
 from atomics import MemoryOrder as MO
 
+from _cpu import CAS16
+
 try:
     import numpy as np
 except ImportError:  # pragma: no cover - numpy is optional
     np = None
 
 
-def _width16_supported():
-    try:
-        atomics.Alignment(16)
-    except atomics.exc.UnsupportedWidthException:
-        return False
-    return True
-
-
-WIDTHS = [1, 2, 4, 8] + ([16] if _width16_supported() else [])
+WIDTHS = [1, 2, 4, 8] + ([16] if CAS16 else [])  # width 16 where the CPU has it (_cpu.py)
 ATYPES = {"INT": atomics.INT, "UINT": atomics.UINT, "BYTES": atomics.BYTES}
 
 EXAMPLES = int(os.environ.get("ATOMICS_MODEL_EXAMPLES", "30"))

@@ -19,7 +19,6 @@ a fault shows as the child's death by a signal rather than as a crashed test ses
 import math
 import mmap
 import os
-import platform
 import random
 import signal
 import struct
@@ -33,31 +32,10 @@ import atomics
 from atomics import OpType
 from atomics.exc import UnsupportedOperationException, UnsupportedWidthException
 
+from _cpu import LOAD16  # whether a read-only 16-byte view is possible, from the CPU
+
 PAGE = mmap.PAGESIZE
 SIZE = 2 * PAGE
-
-
-def _cpu_has_load16():
-    """Whether a read-only 16-byte view is possible, from the CPU flags (not the library)."""
-    if platform.machine().lower() not in ("x86_64", "amd64"):
-        return False
-    try:
-        with open("/proc/cpuinfo") as f:
-            text = f.read()
-    except OSError:
-        return False
-    flags = vendor = None
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() == "flags" and flags is None:
-            flags = set(value.split())
-        elif key.strip() == "vendor_id" and vendor is None:
-            vendor = value.strip()
-    flags = flags or set()
-    return {"cx16", "avx"} <= flags and vendor in ("GenuineIntel", "AuthenticAMD")
-
-
-LOAD16 = _cpu_has_load16()
 
 MAPPINGS = {
     "PROT_READ, MAP_SHARED": lambda fd: mmap.mmap(fd, SIZE, flags=mmap.MAP_SHARED, prot=mmap.PROT_READ),

@@ -18,6 +18,7 @@ import atomics
 from atomics.shared import SharedSegment, attach, layout
 
 import _workers
+from _cpu import SIZE_MAX
 
 METHODS = [m for m in ("fork", "spawn", "forkserver") if m in multiprocessing.get_all_start_methods()]
 SHM = "/dev/shm"
@@ -210,6 +211,21 @@ def test_layout_aligns_and_pads():
             seg.atomic(128, 8, atomics.INT)
         seg.atomic(64, 8, atomics.INT).store(-1)
         assert seg.atomic(64, 8, atomics.UINT).load() == 2**64 - 1
+
+
+def test_sizes_and_offsets_near_size_max_never_wrap():
+    """Sums of sizes and offsets that pass SIZE_MAX (2**32 - 1 in a 32-bit process) are
+    refused, never wrapped around into small ones."""
+    with pytest.raises(OSError):
+        SharedSegment.create(SIZE_MAX - 8)  # plus the 64-byte header
+    with SharedSegment.create(64) as seg:
+        for offset in (SIZE_MAX - 7, SIZE_MAX - 3, SIZE_MAX // 2 + 1):
+            with pytest.raises(ValueError, match="does not fit"):
+                seg.atomic(offset - offset % 4, 4, atomics.INT)
+            with pytest.raises(ValueError, match="does not fit"):
+                seg.array(offset - offset % 8, 2, 8, atomics.INT)
+        with pytest.raises((MemoryError, ValueError)):
+            seg.array(0, SIZE_MAX // 8 + 2, 8, atomics.INT)  # the byte count passes SIZE_MAX
 
 
 def test_closing_while_threads_operate_is_clean(threads):

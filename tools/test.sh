@@ -69,6 +69,16 @@ for python in "${interpreters[@]}"; do
     if "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"; then passed+=("$tag"); else failed+=("$tag"); fi
 done
 
+# Other CPUs: both suites on Linux aarch64 under qemu-user and on i686 as 32-bit programs
+# (tools/test-cross.sh, which sets itself up; ATOMICS_SKIP_CROSS=1 skips them, visibly).
+if [ "${ATOMICS_SKIP_CROSS:-0}" = 1 ]; then
+    skipped+=("aarch64 and i686 (ATOMICS_SKIP_CROSS=1)")
+elif "$root"/tools/test-cross.sh "$@"; then
+    passed+=("aarch64 i686")
+else
+    failed+=("aarch64/i686")
+fi
+
 echo "== passed on: ${passed[*]:-none}"
 echo "== type-checked only (binding, free-threaded): $(echo $TYPE_CHECKED)"
 if [ ${#skipped[@]} -gt 0 ]; then

@@ -158,8 +158,8 @@ mod tests {
                 "Operation ADD is not supported on  objects with a width of 3.",
             ),
             (
-                Error::Alignment { width: 8, address: 0x7f17d3550851 },
-                "The alignment of address 0x7f17d3550851 does not meet the recommended alignment \
+                Error::Alignment { width: 8, address: 0xd355_0851 },
+                "The alignment of address 0xd3550851 does not meet the recommended alignment \
                  requirements for atomic operations on objects with a width of 8.",
             ),
         ];

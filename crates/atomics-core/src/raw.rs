@@ -5,7 +5,8 @@
 //!
 //! Widths 1 to 8 use Rust's `AtomicU8`..`AtomicU64` through `from_ptr` (never a Rust
 //! reference to the bytes: other threads, processes and Python code change them). Width 16
-//! uses the architecture backend: every read-modify-write is a `cmpxchg16b` loop.
+//! uses the architecture backend (`cmpxchg16b` on x86_64; `caspal` or `ldaxp`/`stlxp`, and
+//! `ldp`/`stp` with FEAT_LSE2, on aarch64): every read-modify-write is a compare-exchange loop.
 
 use core::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, AtomicU8};
 
@@ -167,8 +168,8 @@ native_word!(Word2, AtomicU16, u16, W2);
 native_word!(Word4, AtomicU32, u32, W4);
 native_word!(Word8, AtomicU64, u64, W8);
 
-/// 16 bytes through the architecture backend. `cmpxchg16b` is a full barrier, so every order
-/// is honoured by the strongest one.
+/// 16 bytes through the architecture backend, whose every operation is sequentially
+/// consistent, so every order is honoured by the strongest one.
 pub(crate) enum Word16 {}
 
 impl Word16 {
@@ -200,8 +201,13 @@ impl Word for Word16 {
     }
 
     unsafe fn store(ptr: *mut u8, value: u128, order: MemoryOrder) {
-        // SAFETY: forwarded from the caller.
-        unsafe { Self::fetch(ptr, Rmw::Swap, value, order) };
+        if arch::has_store16() {
+            // SAFETY: checked above; alignment and validity forwarded from the caller.
+            unsafe { arch::store16(ptr, value) }
+        } else {
+            // SAFETY: forwarded from the caller.
+            unsafe { Self::fetch(ptr, Rmw::Swap, value, order) };
+        }
     }
 
     unsafe fn compare_exchange(

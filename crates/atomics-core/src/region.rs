@@ -253,8 +253,8 @@ impl Region {
         let apply = |a: f64, b: f64| match op {
             OpType::FetchAdd => Some(a + b),
             OpType::FetchSub => Some(a - b),
-            OpType::FetchMax => Some(a.max(b)),
-            OpType::FetchMin => Some(a.min(b)),
+            OpType::FetchMax => Some(ignoring_nan(a, b, f64::is_nan, f64::max)),
+            OpType::FetchMin => Some(ignoring_nan(a, b, f64::is_nan, f64::min)),
             _ => None,
         };
         apply(0.0, 0.0).ok_or(unsupported)?;
@@ -265,8 +265,8 @@ impl Region {
                 let result = match op {
                     OpType::FetchAdd => a + b,
                     OpType::FetchSub => a - b,
-                    OpType::FetchMax => a.max(b),
-                    _ => a.min(b),
+                    OpType::FetchMax => ignoring_nan(a, b, f32::is_nan, f32::max),
+                    _ => ignoring_nan(a, b, f32::is_nan, f32::min),
                 };
                 Some(u128::from(result.to_bits()))
             },
@@ -405,6 +405,19 @@ fn sign_extend(bits: u128, width: Width) -> i128 {
 }
 
 /// `current ± operand` if it fits `width` (signed or not), else `None`.
+/// IEEE maxNum / minNum (`pick` is `max` or `min`): a NaN operand leaves the other value, a
+/// signaling NaN too. `f64::max` alone does not promise that on every CPU: on aarch64 it is
+/// `fmaxnm`, which answers a signaling NaN operand with a quiet NaN.
+fn ignoring_nan<F: Copy>(a: F, b: F, is_nan: fn(F) -> bool, pick: fn(F, F) -> F) -> F {
+    if is_nan(b) {
+        a
+    } else if is_nan(a) {
+        b
+    } else {
+        pick(a, b)
+    }
+}
+
 fn checked_arithmetic(current: u128, operand: u128, add: bool, signed: bool, width: Width) -> Option<u128> {
     if signed {
         let (a, b) = (sign_extend(current, width), sign_extend(operand, width));

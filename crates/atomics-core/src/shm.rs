@@ -299,6 +299,52 @@ mod tests {
         b.unlink().unwrap();
     }
 
+    /// An object of `len` bytes (sparse) whose header says `data_size`, made through `/dev/shm`
+    /// so that its length may exceed this process's address space.
+    #[cfg(target_os = "linux")]
+    fn forged(len: u64, data_size: u64) -> String {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let name = fresh_name("").unwrap();
+        let mut file =
+            std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(format!("/dev/shm{name}")).unwrap();
+        file.set_len(len).unwrap();
+        let mut header = [0u8; HEADER_SIZE];
+        header[0..8].copy_from_slice(&MAGIC);
+        header[8..12].copy_from_slice(&VERSION.to_ne_bytes());
+        header[12..16].copy_from_slice(&(HEADER_SIZE as u32).to_ne_bytes());
+        header[16..24].copy_from_slice(&data_size.to_ne_bytes());
+        file.write_all(&header).unwrap();
+        name
+    }
+
+    /// On 32-bit targets a data size of 2**32 + 8 must not be read as 8.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_data_size_beyond_the_address_space_is_refused() {
+        let name = forged(HEADER_SIZE as u64 + 8, (1 << 32) + 8);
+        match Segment::open(&name) {
+            Err(ShmError::Format(message)) => assert!(message.ends_with("its data size does not match its length")),
+            other => panic!("{other:?}"),
+        }
+        unlink(&name).unwrap();
+    }
+
+    /// A segment larger than the address space (sparse, so it costs no memory) is refused on
+    /// 32-bit targets, never mapped short; 64-bit ones open it whole.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_segment_larger_than_the_address_space_is_refused() {
+        let data_size = (1u64 << 32) + 8;
+        let name = forged(HEADER_SIZE as u64 + data_size, data_size);
+        match Segment::open(&name) {
+            Ok(segment) if usize::BITS == 64 => assert_eq!(segment.header().data_size as u64, data_size),
+            Err(ShmError::Format(message)) if usize::BITS == 32 => assert!(message.ends_with("too large"), "{message}"),
+            other => panic!("{other:?}"),
+        }
+        unlink(&name).unwrap();
+    }
+
     #[test]
     fn foreign_objects_are_refused() {
         let name = fresh_name("").unwrap();

@@ -122,7 +122,7 @@ impl Waitable for i64 {}
 /// ([`AtomicView::from_mut`]) or from a raw pointer (`unsafe`, [`AtomicView::from_ptr`]).
 /// The view borrows what it was made from for `'a`; it is `Copy`, `Send` and `Sync`, so
 /// threads share it by copying it. Arithmetic wraps around; every operation is one lock-free
-/// hardware atomic (or, for 16 bytes, one `cmpxchg16b` loop), address-free, so other processes
+/// hardware atomic (or, for 16 bytes, one compare-exchange loop), address-free, so other processes
 /// mapping the same memory see it.
 ///
 /// # Memory orders and panics
@@ -168,8 +168,8 @@ impl<'a, T: AtomicValue> AtomicView<'a, T> {
     ///
     /// Fails with [`Error::Alignment`] when `T`'s alignment is smaller than its width on this
     /// target (`u64` on 32-bit x86, `u128` on some targets) and `value` happens to be
-    /// misaligned, and with [`Error::UnsupportedWidth`] for 16 bytes on a CPU without
-    /// `cmpxchg16b`.
+    /// misaligned, and with [`Error::UnsupportedWidth`] for 16 bytes on a CPU without a 16-byte
+    /// compare-exchange.
     pub fn from_mut(value: &'a mut T) -> Result<Self, Error> {
         // SAFETY: the exclusive borrow makes the memory valid for reads and writes for 'a and
         // reachable only through this view (and its copies), which access it atomically.
@@ -179,7 +179,7 @@ impl<'a, T: AtomicValue> AtomicView<'a, T> {
     /// The view of the `T` at `ptr`.
     ///
     /// Fails with [`Error::Alignment`] when `ptr` is not aligned to `T`'s width and with
-    /// [`Error::UnsupportedWidth`] for 16 bytes on a CPU without `cmpxchg16b`.
+    /// [`Error::UnsupportedWidth`] for 16 bytes on a CPU without a 16-byte compare-exchange.
     ///
     /// # Safety
     /// For all of `'a`:

@@ -14,7 +14,7 @@ pub enum Width {
     W4,
     /// 8 bytes (`u64`).
     W8,
-    /// 16 bytes (`u128`), through `cmpxchg16b` where the CPU has it.
+    /// 16 bytes (`u128`): on x86_64 where the CPU has `cmpxchg16b`, on every aarch64 CPU.
     W16,
 }
 
@@ -105,7 +105,8 @@ impl Width {
     }
 
     /// Whether every operation on this width is a lock-free, address-free hardware atomic
-    /// on the running CPU. Widths 1 to 8 always are; 16 needs `cmpxchg16b`.
+    /// on the running CPU. Widths 1 to 8 always are; 16 needs `cmpxchg16b` on x86_64, is
+    /// always lock-free on aarch64 and never elsewhere.
     pub fn is_lock_free(self) -> bool {
         match self {
             Width::W16 => arch::has_cas16(),
@@ -115,7 +116,8 @@ impl Width {
 
     /// Whether memory of this width can be loaded atomically without writing to it, so that
     /// a read-only region of this width can be read. For 16 bytes this needs a true 16-byte
-    /// load (AVX `vmovdqa` on Intel and AMD), not a compare-exchange.
+    /// load (AVX `vmovdqa` on Intel and AMD, `ldp` with FEAT_LSE2 on aarch64), not a
+    /// compare-exchange.
     pub fn has_read_only_load(self) -> bool {
         match self {
             Width::W16 => arch::has_load16(),

@@ -285,3 +285,29 @@ fn signed_and_unsigned_arithmetic_match_the_model() {
         }
     }
 }
+
+/// fetch_max / fetch_min of floats ignore a NaN operand, a signaling one too, on every CPU
+/// (aarch64's `fmaxnm` alone would store a quiet NaN).
+#[test]
+fn float_max_and_min_ignore_every_nan_operand() {
+    let nans64 = [f64::NAN.to_bits(), 0x7ff4_0000_0000_0001, 0xfff8_0000_0000_0000, 0x7ff0_0000_0000_0001];
+    let nans32 = [f32::NAN.to_bits(), 0x7fa0_0001, 0xffc0_0000, 0x7f80_0001];
+    let cases =
+        [(8, 1.5f64.to_bits().into(), nans64.map(u128::from)), (4, 1.5f32.to_bits().into(), nans32.map(u128::from))];
+    for (width, value, nans) in cases {
+        for op in [OpType::FetchMax, OpType::FetchMin] {
+            for nan in nans {
+                let mut cell = Cell([0; 16]);
+                // SAFETY: `cell` outlives the region and is only accessed through it.
+                let region = unsafe { Region::new(cell.0.as_mut_ptr(), width, false) }.unwrap();
+                region.store(value, MemoryOrder::SeqCst).unwrap();
+                assert_eq!(region.float_arithmetic(op, nan, MemoryOrder::SeqCst), Ok(value));
+                assert_eq!(region.load(MemoryOrder::SeqCst), Ok(value), "{op:?} of {nan:#x}, width {width}");
+                // A NaN in memory is replaced by a number operand.
+                region.store(nan, MemoryOrder::SeqCst).unwrap();
+                assert_eq!(region.float_arithmetic(op, value, MemoryOrder::SeqCst), Ok(nan));
+                assert_eq!(region.load(MemoryOrder::SeqCst), Ok(value), "{op:?} on {nan:#x}, width {width}");
+            }
+        }
+    }
+}

@@ -239,7 +239,8 @@ pub(crate) fn bits_to_bytes(py: Python<'_>, bits: u128, width: Width) -> Bound<'
 }
 
 /// A width argument, checked as `atomics` 1.0 checks it: an int, not negative, fitting
-/// `size_t`. Whether the width is supported is checked by whoever uses it.
+/// `size_t` (32 bits on 32-bit platforms). Whether the width is supported is checked by
+/// whoever uses it.
 pub(crate) fn width(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
     let Ok(int) = obj.cast::<PyInt>() else {
         return Err(PyTypeError::new_err("Keyword argument 'width' must have type 'int'."));
@@ -247,9 +248,7 @@ pub(crate) fn width(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
     if is_negative(int) {
         return Err(PyValueError::new_err("Negative width"));
     }
-    int.extract::<u64>()
-        .map(|w| w as usize)
-        .map_err(|_| PyOverflowError::new_err((int.clone().unbind(), "Value would overflow size_t")))
+    int.extract::<usize>().map_err(|_| PyOverflowError::new_err((int.clone().unbind(), "Value would overflow size_t")))
 }
 
 /// A `timeout` argument in seconds: None (no limit), or a non-negative number; infinity means

@@ -8,6 +8,8 @@
 //!   `cmpxchg16b` reads 16 bytes atomically, and it writes, so read-only memory of width 16 is
 //!   then refused. x86 loads are acquire loads and every 16-byte write here is a locked
 //!   instruction, so a plain load is also a `SeqCst` load.
+//! - Store: a `cmpxchg16b` loop (`has_store16` is false), so that every 16-byte write is a
+//!   locked instruction, which the plain load above relies on for `SeqCst`.
 //!
 //! Register use follows taiki-e/portable-atomic's `src/imp/atomic128/x86_64.rs`: `rbx` is
 //! reserved by LLVM, so the low half of the new value is swapped into it around the
@@ -43,6 +45,10 @@ pub(crate) fn has_cas16() -> bool {
 
 pub(crate) fn has_load16() -> bool {
     features().load16
+}
+
+pub(crate) fn has_store16() -> bool {
+    false
 }
 
 /// Atomically replaces the 16 bytes at `ptr` by `new` if they equal `old`.
@@ -106,4 +112,12 @@ pub(crate) unsafe fn load16(ptr: *const u8) -> u128 {
     }
     // SAFETY: __m128i and u128 are both 16 plain bytes.
     unsafe { core::mem::transmute::<__m128i, u128>(value) }
+}
+
+/// Never called: [`has_store16`] is false.
+///
+/// # Safety
+/// Must not be called.
+pub(crate) unsafe fn store16(_ptr: *mut u8, _value: u128) {
+    unreachable!("16-byte stores are cmpxchg16b loops on x86_64")
 }
