@@ -4,8 +4,8 @@
 PYTHON ?= python3
 BENCH_PYTHON ?= python3.11
 
-.PHONY: demo test test-rust test-windows-macos test-quick dev lint clean bench bench-quick bench-arrays fuzz memcheck chaos miri \
-	wheels test-wheels
+.PHONY: demo test test-rust test-windows-macos test-quick typecheck dev lint clean bench bench-quick bench-arrays \
+	bench-instructions fuzz memcheck chaos miri wheels test-wheels
 
 ## demo: several processes count in shared memory; atomics vs multiprocessing.Value
 demo:
@@ -46,21 +46,29 @@ wheels:
 test-wheels:
 	tools/test-wheels.sh
 
+## typecheck: the static type checks alone (mypy --strict, pyright strict, stubtest, the native
+## stub's parameters) on the default interpreter (3.10 or later)
+typecheck:
+	@venv=$$(tools/env.sh $(PYTHON)) && \
+	$$venv/bin/python -m pip install -q --disable-pip-version-check -r tools/requirements-typing.txt && \
+	ATOMICS_TYPING=1 $$venv/bin/python -m pytest -q -p no:cacheprovider tests/test_typing.py tests/test_stubs.py
+
 ## test-rust: the core crate's tests, doctests included
 test-rust:
 	cargo test -q -p atomics-core --release
 
 ## bench: this library vs the other atomics libraries and the stdlib (CPython 3.11, 3.13, 3.14;
-## free-threaded scaling on 3.13t); writes docs/benchmarks/
+## free-threaded scaling on 3.13t): ns per call, and instructions per call counted by callgrind;
+## writes docs/benchmarks/
 bench:
-	@venv=$$(tools/env.sh $(BENCH_PYTHON) release) && \
+	@tools/valgrind.sh >/dev/null && venv=$$(tools/env.sh $(BENCH_PYTHON) release) && \
 	$$venv/bin/python -m pip install -q --disable-pip-version-check -r bench/requirements.txt && \
 	$$venv/bin/python bench/run.py --command "make bench"
 
-## bench-quick: every benchmark row with tiny n (CI smoke run); writes to a temporary directory
-## (or BENCH_OUT=dir), never to docs/benchmarks
+## bench-quick: every benchmark row with tiny n, its instructions counted too (CI smoke run); writes
+## to a temporary directory (or BENCH_OUT=dir), never to docs/benchmarks
 bench-quick:
-	@venv=$$(tools/env.sh $(BENCH_PYTHON) release) && \
+	@tools/valgrind.sh >/dev/null && venv=$$(tools/env.sh $(BENCH_PYTHON) release) && \
 	$$venv/bin/python -m pip install -q --disable-pip-version-check -r bench/requirements.txt && \
 	$$venv/bin/python bench/run.py --quick --command "make bench-quick" $(if $(BENCH_OUT),--out "$(BENCH_OUT)")
 
@@ -70,6 +78,14 @@ bench-arrays:
 	@venv=$$(tools/env.sh $(BENCH_PYTHON) release) && \
 	$$venv/bin/python -m pip install -q --disable-pip-version-check -r bench/requirements.txt && \
 	$$venv/bin/python bench/run.py --sections arrays --command "make bench-arrays" $(if $(BENCH_OUT),--out "$(BENCH_OUT)")
+
+## bench-instructions: instructions per call of this library's rows on CPython 3.11 (callgrind, about
+## a minute), printed as a table with the change since the last run (kept in
+## target/bench-instructions.json); writes nothing else. INSTRUCTIONS_ARGS=--no-variants: the
+## operations and costs only
+bench-instructions:
+	@tools/valgrind.sh >/dev/null && venv=$$(tools/env.sh $(BENCH_PYTHON) release) && \
+	$$venv/bin/python bench/instructions.py $(INSTRUCTIONS_ARGS) --last target/bench-instructions.json
 
 ## fuzz: the hostile-input fuzzer of the Python surface, long: at least a million calls
 ## (figures in target/reliability/fuzz.json; docs/reliability.md)

@@ -1,6 +1,6 @@
 """Measure one library, inside its own virtualenv, and print the results as JSON on stdout.
 
-    python bench/measure.py ADAPTER [--variants] [--quick] [--sections ops,scaling,pingpong,arrays]
+    python bench/measure.py ADAPTER [--variants] [--quick] [--sections ops,scaling,pingpong,arrays,instructions]
 
 ADAPTER is a key of libs.ADAPTERS. Every call is timed in the same loop, built from the
 library's Row (see libs.py):
@@ -14,7 +14,7 @@ contention cases: threads sharing one counter, processes sharing one in memory (
 spawn). Their totals are checked exactly; a wrong total is reported as a failure (the
 parent, run.py, fails loudly). Progress goes to stderr. No timing is ever asserted.
 
-Those are the "ops" section, the default. Three more can be asked for:
+Those are the "ops" section, the default. Four more can be asked for:
 
 - "scaling": 1 thread vs 2 threads incrementing, each thread N times, in the arrangements of
   libs.SCALING (one shared object, a handle per thread, a counter per thread); best of REPS
@@ -31,6 +31,9 @@ Those are the "ops" section, the default. Three more can be asked for:
   run lasts about ARRAY_SECONDS), the rows taking turns within each repetition so that they
   all meet the same machine. Then 1 vs 2 threads adding into one array (libs.ArrayThreadsCase),
   the whole histogram checked exactly after every run.
+- "instructions": instructions per call of the "ops" rows (and variants and costs), counted
+  exactly by valgrind's callgrind in a child process (bench/instructions.py, which says how);
+  this process only starts it.
 """
 
 import argparse
@@ -47,6 +50,7 @@ import sysconfig
 import threading
 import time
 
+import instructions
 import libs
 
 QUICK = {"n": 20_000, "reps": 1, "contention": 20_000, "import_reps": 1,
@@ -535,7 +539,7 @@ def measure_array_threads(adapter_name, name, case, mode, quick):
     return out, failures
 
 
-SECTIONS = ("ops", "scaling", "pingpong", "arrays")
+SECTIONS = ("ops", "scaling", "pingpong", "arrays", "instructions")
 
 
 def main():
@@ -580,6 +584,16 @@ def main():
     if "arrays" in sections:
         result["arrays"], failures = measure_arrays(args.adapter, adapter, mode, args.quick)
         result["failures"] += failures
+    if "instructions" in sections:
+        log("  instructions per call under callgrind (one child process under valgrind)")
+        result["instructions"], error = instructions.measure(args.adapter, variants=args.variants, quick=args.quick)
+        if error:
+            result["failures"].append("%s: counting instructions failed: %s" % (args.adapter, error))
+        else:
+            counted, spread = result["instructions"], result["instructions"]["spread"]
+            log("  instructions: %.0f s; %s" % (counted["seconds"], "one repetition" if counted["reps"] == 1 else
+                "repetitions differ in %d of %d rows, most in %s (%.1f instructions per call)" % (
+                    spread["rows_that_moved"], spread["rows"], spread["row"], spread["instructions"])))
     result["gil_enabled"] = {"start": gil_at_start, "end": gil_enabled()}
     log("  GIL enabled: %s at the start, %s at the end%s" % (
         gil_at_start, result["gil_enabled"]["end"], " (free-threaded build)" if result["free_threaded"] else ""))

@@ -10,6 +10,7 @@ meta["merged"] and its own record in each job's "section_runs".
 """
 
 import libs
+from instructions import FULL as FULL_COUNT
 
 OPS = libs.OPS
 TITLES = libs.OP_TITLES
@@ -18,10 +19,12 @@ NOT_OK = {"not installed": "not installed", "skipped": "skipped", "build failed"
 
 # The targets of the project's issue.
 SHAPE_LIMIT = 1.25  # this library / the stdlib call of the same shape
+FULL_BUDGET = FULL_COUNT["budget"]  # instructions per counted run: rows above budget / n get a smaller n
 KEYWORD_LIMIT = 1.5  # explicit order= keyword / the default call
 POSITIONAL_LIMIT = 1.2  # order passed positionally / the default call
 VIEW_LIMIT_NS = 1000.0  # atomicview create + enter + exit
 PROCESS_FACTOR = 10.0  # 2 processes on shared memory / multiprocessing.Value with its lock
+FREE_THREADED_SCALING = 1.8  # 2 threads with a handle each / 1 thread, on a free-threaded build
 
 CODE_NAMES = ("x += 1", "next(itertools.count())")
 
@@ -96,10 +99,49 @@ def ns(job, group, name):
     return None if e is None else e["ns"]
 
 
-def cell(job, group, name, with_note=True):
+def counted(job):
+    """The job's instruction counts (bench/instructions.py), or None."""
+    return (job.get("result") or {}).get("instructions")
+
+
+def instr_entry(job, group, name):
+    return ((counted(job) or {}).get("groups", {}).get(group) or {}).get(name)
+
+
+def instr(job, group, name):
+    e = instr_entry(job, group, name)
+    return None if e is None else e["instructions"]
+
+
+def value(job, group, name, metric):
+    """ns or instructions per call, net of the empty loop."""
+    return ns(job, group, name) if metric == "ns" else instr(job, group, name)
+
+
+def fmt_instr(x):
+    return "n/a" if x is None else "{:,.0f}".format(x)
+
+
+def fmt_value(x, metric):
+    return fmt_ns(x) if metric == "ns" else fmt_instr(x)
+
+
+def cell(job, group, name, with_note=True, metric="ns"):
     if job["status"] != "ok":
         return NOT_OK.get(job["status"], job["status"])
     e = entry(job, group, name)
+    if metric == "instructions":
+        if counted(job) is None:
+            return "not counted"
+        timed, e = e, instr_entry(job, group, name)
+        if e is None:
+            return "n/a"
+        text = fmt_instr(e["instructions"])
+        if with_note and timed is not None and (e["call"], e.get("note")) != (timed["call"], timed.get("note")):
+            text += " *(%s)*" % (e.get("note") or code(e["call"]))  # not the call timed fastest
+        elif with_note and e.get("note"):
+            text += " *(%s)*" % e["note"]
+        return text
     if e is None:
         return "n/a"
     text = fmt_ns(e["ns"])
@@ -142,64 +184,77 @@ def ours(run, pyver):
 # targets
 
 
-def fastest_alternative(run, pyver, op):
+def fastest_alternative(run, pyver, op, metric="ns"):
+    """(job, ns or instructions, note) of the alternative with the least, or None."""
     best = None
     for job in peers(run, pyver):
-        e = entry(job, "ops", op)
-        if job["status"] == "ok" and e is not None and (best is None or e["ns"] < best[1]):
-            best = (job, e["ns"], e.get("note"))
+        e = entry(job, "ops", op) if metric == "ns" else instr_entry(job, "ops", op)
+        if job["status"] == "ok" and e is not None and (best is None or e[metric] < best[1]):
+            best = (job, e[metric], e.get("note"))
     return best
 
 
 def targets(run):
-    """[{"pyver", "target", "this", "reference", "ratio", "limit", "met"}] for every target of
-    the issue that this run measured."""
+    """[{"pyver", "target", "limit", "ns": judged, "instructions": judged or None}] for every
+    target of the issue that this run measured, where judged is {"this", "reference", "ratio",
+    "met"} (texts, the ratio, and True, False or None when it cannot be judged). Instructions
+    are judged by the same limit where the target is about the cost of a call."""
     out = []
 
-    def add(pyver, target, this, reference, r, limit, flag):
-        out.append({"pyver": pyver, "target": target, "this": this, "reference": reference,
-                    "ratio": r, "limit": limit, "met": flag})
+    def judged(this, reference, r, flag):
+        return {"this": this, "reference": reference, "ratio": r, "met": flag}
 
+    def add(pyver, target, limit, by_ns, by_instructions=None):
+        out.append({"pyver": pyver, "target": target, "limit": limit, "ns": by_ns, "instructions": by_instructions})
+
+    def against(mine, reference, text, limit, metric):
+        """this / reference for a limit on the ratio (None: not counted)."""
+        if metric == "instructions" and mine is None:
+            return None
+        r = ratio(mine, reference)
+        return judged(fmt_value(mine, metric), text, r, None if r is None else r <= limit)
+
+    full, run = run, ops_run(run)
     for pyver in pyvers(run):
         me = ours(run, pyver)
         if me is None or me["status"] != "ok":
             continue
         std = stdlib(run, pyver)
         for op in OPS:
-            mine = ns(me, "ops", op)
-            alt = fastest_alternative(run, pyver, op)
-            if alt is None:
-                add(pyver, "%s ≤ fastest alternative" % TITLES[op], fmt_ns(mine), "no alternative has it",
-                    None, "≤ 1×", None)
-            else:
-                r = ratio(mine, alt[1])
-                note = " (%s)" % alt[2] if alt[2] else ""
-                add(pyver, "%s ≤ fastest alternative" % TITLES[op], fmt_ns(mine),
-                    "%s %s%s" % (header_label(alt[0]), fmt_ns(alt[1]), note), r, "≤ 1×",
-                    None if r is None else r <= 1.0)
+            both = []
+            for metric in ("ns", "instructions"):
+                mine = value(me, "ops", op, metric)
+                alt = fastest_alternative(run, pyver, op, metric)
+                if alt is None:
+                    both.append(None if metric == "instructions" and mine is None else
+                                judged(fmt_value(mine, metric), "no alternative has it", None, None))
+                else:
+                    note = " (%s)" % alt[2] if alt[2] else ""
+                    both.append(against(mine, alt[1], "%s %s%s" % (header_label(alt[0]), fmt_value(alt[1], metric),
+                                                                   note), 1.0, metric))
+            add(pyver, "%s ≤ fastest alternative" % TITLES[op], "≤ 1×", *both)
         for op in OPS:
             shape = libs.SHAPE_OF.get(op)
             if shape is None or std is None or std["status"] != "ok":
                 continue
-            mine, theirs = ns(me, "ops", op), ns(std, "ops", shape)
-            r = ratio(mine, theirs)
-            add(pyver, "%s vs stdlib %s" % (TITLES[op], code(shape)), fmt_ns(mine), fmt_ns(theirs), r,
-                "≤ %.2f×" % SHAPE_LIMIT, None if r is None else r <= SHAPE_LIMIT)
+            add(pyver, "%s vs stdlib %s" % (TITLES[op], code(shape)), "≤ %.2f×" % SHAPE_LIMIT,
+                *[against(value(me, "ops", op, m), value(std, "ops", shape, m),
+                          fmt_value(value(std, "ops", shape, m), m), SHAPE_LIMIT, m) for m in ("ns", "instructions")])
         if me["result"].get("variants"):
             for op in OPS:
-                base = ns(me, "ops", op)
                 for suffix, limit, what in (("[order=]", KEYWORD_LIMIT, "order by keyword"),
                                             ("[positional]", POSITIONAL_LIMIT, "order positionally")):
-                    v = ns(me, "variants", op + suffix)
-                    if v is None:
+                    if ns(me, "variants", op + suffix) is None:
                         continue
-                    r = ratio(v, base)
-                    add(pyver, "%s, %s vs default" % (TITLES[op], what), fmt_ns(v), fmt_ns(base), r,
-                        "≤ %.2f×" % limit, None if r is None else r <= limit)
+                    add(pyver, "%s, %s vs default" % (TITLES[op], what), "≤ %.2f×" % limit,
+                        *[against(value(me, "variants", op + suffix, m), value(me, "ops", op, m),
+                                  fmt_value(value(me, "ops", op, m), m), limit, m) for m in ("ns", "instructions")])
         view = ns(me, "costs", "view_cycle")
         if view is not None:
-            add(pyver, "atomicview create + enter + exit", fmt_ns(view) + " ns", "", None,
-                "< %s ns" % fmt_ns(VIEW_LIMIT_NS), view < VIEW_LIMIT_NS)
+            view_instr = instr(me, "costs", "view_cycle")
+            add(pyver, "atomicview create + enter + exit", "< %s ns" % fmt_ns(VIEW_LIMIT_NS),
+                judged(fmt_ns(view) + " ns", "", None, view < VIEW_LIMIT_NS),
+                None if view_instr is None else judged(fmt_instr(view_instr), "", None, None))
         if std is not None and std["status"] == "ok":
             for method in ("fork", "spawn"):
                 mine = (me["result"].get("processes") or {}).get("shared_memory/" + method)
@@ -207,9 +262,19 @@ def targets(run):
                 if not mine or not theirs:
                     continue
                 r = mine["mops"] / theirs["mops"]
-                add(pyver, "2 processes (%s) vs multiprocessing.Value + lock" % method,
-                    fmt_mops(mine) + " M ops/s", fmt_mops(theirs) + " M ops/s", r,
-                    "≥ %.0f×" % PROCESS_FACTOR, r >= PROCESS_FACTOR)
+                add(pyver, "2 processes (%s) vs multiprocessing.Value + lock" % method, "≥ %.0f×" % PROCESS_FACTOR,
+                    judged(fmt_mops(mine) + " M ops/s", fmt_mops(theirs) + " M ops/s", r, r >= PROCESS_FACTOR))
+    for job in full["jobs"]:
+        sc = (job.get("result") or {}).get("scaling") or {}
+        if not job.get("ours") or not sc.get("handle") or not job["result"].get("free_threaded"):
+            continue
+        handle, same = sc["handle"], sc.get("same")
+        shared = ("one shared object: %s M ops/s with 2 threads (%.2f× one thread)"
+                  % (fmt_mops(same["threads"]["2"]), same["speedup"])) if same else ""
+        add(job["pyver"], "free-threaded: 2 threads with a handle each vs 1 thread",
+            "≥ %.1f×" % FREE_THREADED_SCALING,
+            judged("%s vs %s M ops/s" % (fmt_mops(handle["threads"]["2"]), fmt_mops(handle["threads"]["1"])), shared,
+                   handle["speedup"], handle["speedup"] >= FREE_THREADED_SCALING))
     return out
 
 
@@ -288,7 +353,9 @@ def markdown(run, chart_name):
         ("n is 20,000 in quick mode. " if quick else
          "n is chosen per row so that one run lasts about 0.2 s (20,000 to 5,000,000 calls). ") +
         "Values are kept at 2**41 + 12345, above CPython's small-int cache; *n/a*: the library has no "
-        "such operation; *(italics)*: what stands in for it. Lower is better.",
+        "such operation; *(italics)*: what stands in for it. Lower is better."
+        + (" Below each table of ns, the same rows in instructions per call, counted exactly by callgrind "
+           "(*Instructions per call* says how)." if any(counted(j) for j in run["jobs"]) else ""),
         "",
         "![ns per operation](%s)" % chart_name,
         "",
@@ -296,8 +363,9 @@ def markdown(run, chart_name):
     for pyver in pyvers(run):
         lines += ops_section(run, pyver)
     lines += versions_section(run)
-    lines += targets_section(run)
+    lines += targets_section(full)
     lines += variants_section(run)
+    lines += instructions_section(full)
     lines += stdlib_section(run)
     lines += contention_section(run)
     lines += scaling_section(full)
@@ -315,38 +383,60 @@ def markdown(run, chart_name):
 
 
 def ops_section(run, pyver):
+    lines = ["## Single-thread operations on CPython %s" % pyver, "", ops_table(run, pyver, "ns")]
+    if any(counted(j) for j in [ours(run, pyver)] + peers(run, pyver)):
+        lines += ["The same rows in instructions per call, counted by callgrind (net of the empty loop of the same "
+                  "n; see *Instructions per call*); *(italics)*: a call other than the one timed fastest, where "
+                  "that one counted fewer instructions.", "", ops_table(run, pyver, "instructions")]
+    return lines
+
+
+def ops_table(run, pyver, metric):
     me, std = ours(run, pyver), stdlib(run, pyver)
     cols = [me] + peers(run, pyver)
-    header = ["operation (ns)"] + [header_label(j) for j in cols] + ["stdlib, same shape", "≤ fastest alternative",
-                                                                     "≤ %.2f× stdlib" % SHAPE_LIMIT]
+    header = ["operation (%s)" % metric] + [header_label(j) for j in cols] + [
+        "stdlib, same shape", "≤ fastest alternative", "≤ %.2f× stdlib" % SHAPE_LIMIT]
+    std_ok = std is not None and std["status"] == "ok"
     rows = []
     for op in OPS:
-        row = [TITLES[op]] + [cell(j, "ops", op) for j in cols]
+        row = [TITLES[op]] + [cell(j, "ops", op, metric=metric) for j in cols]
         shape = libs.SHAPE_OF.get(op)
-        if shape and std is not None and std["status"] == "ok":
-            row.append("%s %s" % (fmt_ns(ns(std, "ops", shape)), code(shape)))
-        else:
+        theirs = value(std, "ops", shape, metric) if shape and std_ok else None
+        if not shape or not std_ok:
             row.append("—")
-        mine = ns(me, "ops", op) if me["status"] == "ok" else None
-        alt = fastest_alternative(run, pyver, op)
+        elif metric == "instructions" and counted(std) is None:
+            row.append("not counted")
+        else:
+            row.append("%s %s" % (fmt_value(theirs, metric), code(shape)))
+        mine = value(me, "ops", op, metric) if me["status"] == "ok" else None
+        alt = fastest_alternative(run, pyver, op, metric)
         if mine is None or alt is None:
             row.append("no alternative" if alt is None else "n/a")
         else:
             r = ratio(mine, alt[1])
             row.append("%s (%s %s)" % (met(None if r is None else r <= 1.0), fmt_ratio(r), header_label(alt[0])))
-        if mine is not None and shape and std is not None and std["status"] == "ok":
-            r = ratio(mine, ns(std, "ops", shape))
+        if mine is not None and theirs is not None:
+            r = ratio(mine, theirs)
             row.append("%s (%s)" % (met(None if r is None else r <= SHAPE_LIMIT), fmt_ratio(r)))
         else:
             row.append("—")
         rows.append(row)
-    empty = ["empty loop, subtracted (gross ns per iteration)"]
-    for j in cols:
-        r = j.get("result")
-        empty.append(fmt_ns(r["empty_loop_ns"]) if r else cell(j, "ops", "load"))
-    empty.append(fmt_ns(std["result"]["empty_loop_ns"]) if std and std.get("result") else "—")
+    if metric == "ns":
+        empty = ["empty loop, subtracted (gross ns per iteration)"]
+        for j in cols:
+            r = j.get("result")
+            empty.append(fmt_ns(r["empty_loop_ns"]) if r else cell(j, "ops", "load"))
+        empty.append(fmt_ns(std["result"]["empty_loop_ns"]) if std and std.get("result") else "—")
+    else:
+        empty = ["empty loop, subtracted (instructions per iteration)"]
+        for j in cols + ([std] if std else []):
+            loops = (counted(j) or {}).get("empty_loop") or {}
+            first = loops.get(str(counted(j)["n"])) if loops else None
+            empty.append("%s (n = %s)" % (fmt_ns(first["gross"]), "{:,}".format(counted(j)["n"])) if first else "—")
+        if not std:
+            empty.append("—")
     rows.append(empty + ["", ""])
-    return ["## Single-thread operations on CPython %s" % pyver, "", table(header, rows)]
+    return table(header, rows)
 
 
 def versions_section(run):
@@ -371,13 +461,25 @@ def versions_section(run):
 
 def targets_section(run):
     found = targets(run)
-    judged = [t for t in found if t["met"] is not None]
-    lines = ["## Targets", "",
-             "%d of %d targets met (ns net of the empty loop; a ratio is this library over the reference)."
-             % (sum(1 for t in judged if t["met"]), len(judged)), ""]
-    rows = [["CPython " + t["pyver"], t["target"], t["this"], t["reference"] or "—", fmt_ratio(t["ratio"]),
-             t["limit"], met(t["met"])] for t in found]
-    lines.append(table(["python", "target", "this library", "reference", "ratio", "limit", "result"], rows))
+    lines = ["## Targets", ""]
+    summary = []
+    for metric, what in (("ns", "in ns net of the empty loop"), ("instructions", "in instructions per call")):
+        judged = [t[metric] for t in found if t[metric] and t[metric]["met"] is not None]
+        if judged:
+            summary.append("%d of %d %s" % (sum(1 for j in judged if j["met"]), len(judged), what))
+    lines += ["Met: %s. A ratio is this library over the reference; instructions (counted by callgrind, see "
+              "*Instructions per call*) are judged by the same limit where the target is about the cost of a "
+              "call." % "; ".join(summary), ""]
+    rows = []
+    for t in found:
+        row = ["CPython " + t["pyver"], t["target"], t["limit"]]
+        for metric in ("ns", "instructions"):
+            j = t[metric]
+            row += (["—"] * 4 if j is None else
+                    [j["this"], j["reference"] or "—", fmt_ratio(j["ratio"]), met(j["met"])])
+        rows.append(row)
+    lines.append(table(["python", "target", "limit", "this library", "reference", "ratio", "result",
+                        "instructions", "reference", "ratio", "result"], rows))
     return lines
 
 
@@ -387,25 +489,101 @@ def variants_section(run):
         me = ours(run, pyver)
         if me["status"] != "ok" or not me["result"].get("variants"):
             continue
-        header = ["operation (ns)", "default", "`order=` keyword", "ratio (≤ %.1f×)" % KEYWORD_LIMIT,
-                  "order positionally", "ratio (≤ %.1f×)" % POSITIONAL_LIMIT]
+        metrics = ("ns", "instructions") if counted(me) else ("ns",)
+        header = ["operation"]
+        for metric in metrics:
+            header += ["default (%s)" % metric, "`order=` keyword", "ratio (≤ %.1f×)" % KEYWORD_LIMIT,
+                       "order positionally", "ratio (≤ %.1f×)" % POSITIONAL_LIMIT]
         rows = []
         for op in OPS:
-            base = ns(me, "ops", op)
-            kw, pos = ns(me, "variants", op + "[order=]"), ns(me, "variants", op + "[positional]")
-            rows.append([TITLES[op], fmt_ns(base), fmt_ns(kw), fmt_ratio(ratio(kw, base)), fmt_ns(pos),
-                         fmt_ratio(ratio(pos, base))])
+            row = [TITLES[op]]
+            for metric in metrics:
+                base = value(me, "ops", op, metric)
+                kw, pos = value(me, "variants", op + "[order=]", metric), value(me, "variants", op + "[positional]",
+                                                                                 metric)
+                row += [fmt_value(base, metric), fmt_value(kw, metric), fmt_ratio(ratio(kw, base)),
+                        fmt_value(pos, metric), fmt_ratio(ratio(pos, base))]
+            rows.append(row)
         lines += ["## Memory order arguments (this library, CPython %s)" % pyver, "",
                   "The same calls with `MemoryOrder.SEQ_CST` (the default) passed explicitly; "
-                  "compare-exchange takes `success=` and `failure=`.", "", table(header, rows)]
+                  "compare-exchange takes `success=` and `failure=`%s." % (
+                      "; in ns, and in instructions per call counted by callgrind" if counted(me) else ""),
+                  "", table(header, rows)]
         rows = []
         for op in OPS:
-            small = ns(me, "variants", op + "[small]")
-            if small is not None:
-                rows.append([TITLES[op], fmt_ns(ns(me, "ops", op)), fmt_ns(small)])
+            if ns(me, "variants", op + "[small]") is not None:
+                rows.append([TITLES[op]] + [fmt_value(value(me, group, name, metric), metric) for metric in metrics
+                                            for group, name in (("ops", op), ("variants", op + "[small]"))])
+        header = ["operation"] + ["%s (%s)" % (what, metric) for metric in metrics
+                                  for what in ("2**41 + 12345", str(libs.SMALL))]
         lines += ["## Small values (this library, CPython %s)" % pyver, "",
                   "The same calls with the value %d, which CPython caches, instead of 2**41 + 12345."
-                  % libs.SMALL, "", table(["operation (ns)", "2**41 + 12345", str(libs.SMALL)], rows)]
+                  % libs.SMALL, "", table(header, rows)]
+    return lines
+
+
+def instructions_section(run):
+    """How the instructions were counted, and how stable and long each job's count was."""
+    jobs = [j for j in run["jobs"] if "instructions" in j.get("sections", [])]
+    if not jobs:
+        return []
+    meta = section_meta(run, "instructions")
+    rows, seconds, spreads = [], 0.0, []
+    for job in jobs:
+        rec, c = section_job(job, "instructions"), counted(job)
+        if c is None:
+            status = NOT_OK.get(rec["status"], rec["status"]) if rec["status"] != "ok" else "not counted"
+            errors = [f for f in (job.get("result") or {}).get("failures", []) if "instructions" in f]
+            rows.append([header_label(job), job["pyver"], status + (": " + rec["error"] if rec.get("error") else "")
+                         + ("; ".join([""] + errors) if errors else ""), "", "", "", ""])
+            continue
+        seconds += c["seconds"]
+        spread = c["spread"]
+        spreads.append(spread["rows_that_moved"])
+        count = sum(len(g) for g in c["groups"].values())
+        rows.append([header_label(job), job["pyver"], "%d rows" % count, "{:,}".format(c["n"]),
+                     "one repetition" if c["reps"] == 1 else "%d of %d; most: %s, by %.0f (%.1f%%)" % (
+                         spread["rows_that_moved"], spread["rows"], spread["row"], spread["instructions"],
+                         100 * spread["share"]),
+                     "%.0f s" % c["seconds"], "`%s`" % rec["argv"] if rec.get("argv") else job["key"]])
+    first = next((counted(j) for j in jobs if counted(j)), None)
+    quick = first is not None and first["mode"] == "quick"
+    lines = [
+        "## Instructions per call", "",
+        "Counted by `bench/instructions.py` (its docstring says how and why): each library's rows in one child "
+        "process under `valgrind --tool=callgrind`%s, in the loop the ns rows time, the same call. After each "
+        "run of the loop, callgrind's client request dumps the instructions executed since the previous dump: "
+        "a row's gross figure is (instructions of `run(n)` − those of `run(n/2)`) / (n/2), which cancels all "
+        "that surrounds the loop, and its net figure, shown in the tables, subtracts the empty loop's, counted "
+        "the same way with the same n. Everything the process executes counts: the interpreter's dispatch, the "
+        "call, the library, the allocator. %s. "
+        "Runs are made without address randomisation (`setarch -R`), with PYTHONHASHSEED=0 and the garbage "
+        "collector off: two runs of one build give the same figures. What is left depends on where pymalloc "
+        "puts the loop's short-lived objects: in a pool with a single free block it unlinks and links the pool "
+        "at every call (15 to 19 instructions more per call, from what ran before, not from the call), and its "
+        "check of a freed address costs a few instructions more in one part of an arena. So each repetition "
+        "starts from another heap layout with a half-full pool at the head of every size class, and the least "
+        "is kept, the cheapest placement%s."
+        % (" (%s)" % first["valgrind"] if first else "",
+           "n is %s or fewer, one repetition (quick mode: the figures are noise; each library is counted once, "
+           "on 3.11, and ft-utils on 3.13)" % "{:,}".format(first["n"]) if quick else
+           "n is %s (fewer for the rows above %s instructions per call); the least of %d repetitions" % (
+               "{:,}".format(first["n"]) if first else "N",
+               "{:,}".format(FULL_BUDGET // first["n"]) if first else "N", first["reps"] if first else 3),
+           "" if quick or not spreads else "; the table below says in how many rows (empty loops included) "
+           "the repetitions differed, and by how much at most"),
+        "",
+        "Instructions are not time: a locked instruction (each atomic read-modify-write on x86) counts one "
+        "and costs tens of cycles, a cache miss counts nothing. They show exactly, on a busy machine, what a "
+        "change adds or removes; the ns say what a call costs.",
+        "",
+        "Counted under `%s` on %s: %.0f s under valgrind in all. Alone, for this library on CPython 3.11: "
+        "`make bench-instructions` (a table on stdout, with the change since its last run)."
+        % (meta["command"], meta["date"], seconds),
+        "",
+        table(["library", "python", "counted", "n", "rows whose repetitions differ (instructions per call)",
+               "time under valgrind", "measured by"], rows),
+    ]
     return lines
 
 
@@ -868,6 +1046,11 @@ def costs_section(run):
     header = ["cost"] + ["%s (%s)" % (header_label(j), j["pyver"]) for j in jobs]
     rows = [["view: create + enter + exit (ns)"] + [cell(j, "costs", "view_cycle") for j in jobs],
             ["construction of an atomic int (ns)"] + [cell(j, "costs", "construct") for j in jobs]]
+    if any(counted(j) for j in jobs):
+        rows += [["view: create + enter + exit (instructions)"]
+                 + [cell(j, "costs", "view_cycle", metric="instructions") for j in jobs],
+                 ["construction of an atomic int (instructions)"]
+                 + [cell(j, "costs", "construct", metric="instructions") for j in jobs]]
     imports = ["`import` in a fresh interpreter (ms)"]
     for j in jobs:
         r = j.get("result")

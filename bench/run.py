@@ -1,8 +1,10 @@
 """Benchmark atomics 2.0 against the other atomics libraries and the standard library.
 
-    make bench          # full run: docs/benchmarks/{results.md,ops.png,results.json}
-    make bench-quick    # every row with tiny n, into a temporary directory (CI smoke run)
-    make bench-arrays   # the arrays section only, merged into docs/benchmarks/results.{json,md}
+    make bench               # full run: docs/benchmarks/{results.md,ops.png,results.json}
+    make bench-quick         # every row with tiny n, into a temporary directory (CI smoke run)
+    make bench-arrays        # the arrays section only, merged into docs/benchmarks/results.{json,md}
+    make bench-instructions  # this library's instructions per call on 3.11, a table on stdout only
+                             # (bench/instructions.py; nothing written but target/bench-instructions.json)
 
 or, from the virtualenv that tools/env.sh prints (it has this library, numpy and matplotlib):
 
@@ -25,15 +27,27 @@ And arrays of atomics, per element, on 3.11 and 3.13t: the per-call path, the bu
 and numpy's non-atomic equivalents (measured by the same process, on the same data), and 1 vs 2
 threads adding into one array.
 
-`--sections` measures only those sections (of ops, scaling, pingpong, arrays), in the jobs
-that have them, and merges them into the results.json already in the output directory: each
+Instructions per call ("instructions"): every single-thread row (operations, this library's
+order=/small-value variants, costs) of every library on 3.11 and 3.13 is also counted by
+valgrind's callgrind, exact where the ns are noisy: measure.py starts one child process under
+valgrind per library, in the library's own virtualenv, which counts each row in the same loop
+as the ns, instructions of run(n) minus those of run(n/2), against the empty loop of the same n
+(bench/instructions.py says how, and what makes two runs give the same figures). The report
+shows them in a table under each table of ns and in the targets. Not on 3.14 (its eight
+valgrind processes would add minutes). The quick run counts each library once, with tiny n:
+the 3.11 jobs and ft-utils on 3.13. It needs valgrind, its headers and cc (tools/valgrind.sh
+installs them).
+
+`--sections` measures only those sections (of ops, scaling, pingpong, arrays, instructions), in
+the jobs that have them, and merges them into the results.json already in the output directory: each
 such job's figures of those sections are replaced, every other figure is kept, and the
 partial run's own date, command, load and source are recorded with it (meta["merged"]), for
 the report to show next to those sections. ops.png is redrawn only when ops is measured.
 
 Nothing about timing is asserted. The run fails (exit status 1, after writing its report)
 when a total counted by threads or processes is wrong (or an array's histogram or copy is),
-when a measurement crashes, or when, in a full run, the racy control loses no update.
+when a measurement crashes (counting instructions included), or when, in a full run, the racy
+control loses no update.
 """
 
 import argparse
@@ -60,13 +74,14 @@ import report  # noqa: E402
 ROOT = envs.ROOT
 DOCS = os.path.join(ROOT, "docs", "benchmarks")
 MEASURE = os.path.join(HERE, "measure.py")
-SECTIONS = ("ops", "scaling", "pingpong", "arrays")
+SECTIONS = ("ops", "scaling", "pingpong", "arrays", "instructions")
 # what each section puts in a job's result (measure.py)
 SECTION_KEYS = {
     "ops": ("ops", "variants", "costs", "empty_loop_ns", "import_s", "threads", "processes"),
     "scaling": ("scaling", "gil_enabled_after_import", "gil_enabled"),
     "pingpong": ("pingpong",),
     "arrays": ("arrays",),
+    "instructions": ("instructions",),
 }
 
 
@@ -114,8 +129,8 @@ class Job:
             self._measure(quick)
 
     def _measure(self, quick):
-        cmd = [self.python, MEASURE, self.adapter] + (["--variants"] if self.variants and "ops" in self.sections
-                                                      else []) + (
+        cmd = [self.python, MEASURE, self.adapter] + (
+            ["--variants"] if self.variants and {"ops", "instructions"} & set(self.sections) else []) + (
             ["--quick"] if quick else []) + (
             ["--sections", ",".join(self.sections)] if self.sections != ("ops",) else [])
         self.argv = " ".join(shlex.quote(os.path.relpath(a, ROOT) if os.path.isabs(a) and a.startswith(ROOT) else a)
@@ -167,11 +182,14 @@ PEERS = [
 FT_UTILS = ("ft-utils", "ft-utils", "ft-utils", "ft-utils", "ft_utils.concurrency")  # from 3.13
 
 
-def peer_jobs(pyver, base, peers, suffix=""):
+OPS = ("ops", "instructions")  # the single-thread rows: timed, and their instructions counted
+
+
+def peer_jobs(pyver, base, peers, suffix="", sections=OPS):
     """The jobs measuring `peers` (of PEERS) on CPython `pyver` (interpreter `base`); `suffix`
     makes their keys unique when they are measured on several versions."""
-    return [Job(key + suffix, label, adapter, pyver, base=base, pip=pip, module=module, venv_name=key)
-            for key, label, adapter, pip, module in peers]
+    return [Job(key + suffix, label, adapter, pyver, base=base, pip=pip, module=module, venv_name=key,
+                sections=sections) for key, label, adapter, pip, module in peers]
 
 
 def plan(args):
@@ -181,15 +199,15 @@ def plan(args):
     v311 = envs.short(envs.python_version(base311))
     jobs = [
         Job("ours-" + v311, "atomics 2.0 (this)", "atomics", v311, python=ours311, ours=True, variants=True,
-            sections=("ops", "scaling", "pingpong", "arrays")),
+            sections=("ops", "scaling", "pingpong", "arrays", "instructions")),
     ] + peer_jobs(v311, base311, PEERS) + [
-        Job("stdlib-" + v311, "stdlib", "stdlib", v311, python=base311),
+        Job("stdlib-" + v311, "stdlib", "stdlib", v311, python=base311, sections=OPS),
     ]
     py313 = envs.find_python313()
     later = [
-        Job("ours-3.13", "atomics 2.0 (this)", "atomics", "3.13", base=py313, ours=True),
+        Job("ours-3.13", "atomics 2.0 (this)", "atomics", "3.13", base=py313, ours=True, sections=OPS),
     ] + peer_jobs("3.13", py313, [FT_UTILS]) + [
-        Job("stdlib-3.13", "stdlib", "stdlib", "3.13", base=py313),
+        Job("stdlib-3.13", "stdlib", "stdlib", "3.13", base=py313, sections=OPS),
     ]
     for job in later:
         if py313 is None:
@@ -199,7 +217,7 @@ def plan(args):
     py314, error = envs.debian_python("3.14")
     later = [
         Job("ours-3.14", "atomics 2.0 (this)", "atomics", "3.14", base=py314, ours=True, own_target=True),
-    ] + peer_jobs("3.14", py314, PEERS + [FT_UTILS], suffix="-3.14") + [
+    ] + peer_jobs("3.14", py314, PEERS + [FT_UTILS], suffix="-3.14", sections=("ops",)) + [
         Job("stdlib-3.14", "stdlib", "stdlib", "3.14", base=py314),
     ]
     for job in later:
@@ -221,6 +239,10 @@ def plan(args):
         if py313t is None:
             job.status, job.error = "skipped", "no free-threaded CPython 3.13t: %s" % error
     jobs += free
+    if args.quick:  # instructions: every adapter once (valgrind takes seconds to start a Python)
+        for job in jobs:
+            if job.pyver != v311 and job.adapter != "ft-utils":
+                job.sections = tuple(s for s in job.sections if s != "instructions")
     if args.only:
         keep = set(args.only.split(","))
         jobs = [j for j in jobs if j.key in keep or j.ours and j.pyver == v311]

@@ -8,10 +8,16 @@ multiprocessing.Value and its lock, for comparison.
 Run it with `make demo`.
 """
 
+from __future__ import annotations
+
 import multiprocessing
 import sys
 import time
 from multiprocessing import shared_memory
+from multiprocessing.context import SpawnContext
+from multiprocessing.sharedctypes import Synchronized
+from multiprocessing.synchronize import Barrier
+from typing import Callable
 
 import atomics
 
@@ -19,16 +25,24 @@ PROCESSES = 4
 INCREMENTS = 250_000
 
 
-def attach(name):
+def attach(name: str) -> shared_memory.SharedMemory:
     # Children of multiprocessing share the parent's resource tracker; 3.13 can skip it.
     if sys.version_info >= (3, 13):
         return shared_memory.SharedMemory(name=name, track=False)
     return shared_memory.SharedMemory(name=name)
 
 
-def atomic_worker(segment_name, start):
+def first_word(shm: shared_memory.SharedMemory) -> memoryview:
+    """A view of the segment's first 8 bytes (release it before closing the segment)."""
+    buf = shm.buf
+    if buf is None:
+        raise ValueError("the segment is closed")
+    return buf[:8]
+
+
+def atomic_worker(segment_name: str, start: Barrier) -> None:
     shm = attach(segment_name)
-    window = shm.buf[:8]
+    window = first_word(shm)
     with atomics.atomicview(buffer=window, atype=atomics.INT) as counter:
         start.wait()
         for _ in range(INCREMENTS):
@@ -37,14 +51,14 @@ def atomic_worker(segment_name, start):
     shm.close()
 
 
-def value_worker(value, start):
+def value_worker(value: Synchronized[int], start: Barrier) -> None:
     start.wait()
     for _ in range(INCREMENTS):
         with value.get_lock():
             value.value += 1
 
 
-def run(ctx, target, shared):
+def run(ctx: SpawnContext, target: Callable[..., None], shared: object) -> float:
     start = ctx.Barrier(PROCESSES + 1)
     workers = [ctx.Process(target=target, args=(shared, start)) for _ in range(PROCESSES)]
     for w in workers:
@@ -59,7 +73,7 @@ def run(ctx, target, shared):
     return elapsed
 
 
-def main():
+def main() -> None:
     ctx = multiprocessing.get_context("spawn")
     expected = PROCESSES * INCREMENTS
     print(f"{PROCESSES} processes (spawn) x {INCREMENTS:,} increments of one shared counter\n")
@@ -67,7 +81,7 @@ def main():
     shm = shared_memory.SharedMemory(create=True, size=8)
     try:
         elapsed_atomic = run(ctx, atomic_worker, shm.name)
-        window = shm.buf[:8]
+        window = first_word(shm)
         with atomics.atomicview(buffer=window, atype=atomics.INT) as counter:
             total_atomic = counter.load()
         window.release()
@@ -79,7 +93,9 @@ def main():
     elapsed_value = run(ctx, value_worker, value)
     total_value = value.value
 
-    rate = lambda seconds: expected / seconds / 1e6  # noqa: E731
+    def rate(seconds: float) -> float:
+        return expected / seconds / 1e6
+
     print(f"  atomics.atomicview + inc()        total {total_atomic:>10,}  "
           f"{elapsed_atomic:6.3f} s  {rate(elapsed_atomic):6.2f} M ops/s")
     print(f"  multiprocessing.Value + its lock  total {total_value:>10,}  "

@@ -11,6 +11,8 @@ Run: python examples/tagged_stack.py   (4 threads pop and push 20,000 times each
 stack must hold every slot exactly once).
 """
 
+from __future__ import annotations
+
 import threading
 
 import atomics
@@ -20,14 +22,14 @@ MASK64 = (1 << 64) - 1
 
 
 class TaggedStack:
-    def __init__(self, slots, shared=False):
+    def __init__(self, slots: int, shared: bool = False) -> None:
         self.head = atomics.atomic(16, atomics.UINT, shared=shared)
         self.next = [atomics.atomic(8, atomics.UINT, shared=shared) for _ in range(slots)]
         for i in range(slots):  # initially 0 -> 1 -> ... -> slots-1
             self.next[i].store(i + 2 if i + 1 < slots else EMPTY)
         self.head.store(1 if slots else EMPTY)
 
-    def pop(self):
+    def pop(self) -> int | None:
         """A free slot, or None when the stack is empty."""
         head = self.head.load()
         while True:
@@ -40,7 +42,7 @@ class TaggedStack:
                 return top - 1
             head = res.expected
 
-    def push(self, slot):
+    def push(self, slot: int) -> None:
         head = self.head.load()
         while True:
             self.next[slot].store(head & MASK64)
@@ -49,19 +51,19 @@ class TaggedStack:
                 return
             head = res.expected
 
-    def drain(self):
-        out = []
+    def drain(self) -> list[int]:
+        out: list[int] = []
         while (slot := self.pop()) is not None:
             out.append(slot)
         return out
 
 
-def main(slots=8, threads=4, rounds=20_000):
+def main(slots: int = 8, threads: int = 4, rounds: int = 20_000) -> None:
     stack = TaggedStack(slots)
     in_use = [atomics.atomic(4, atomics.UINT) for _ in range(slots)]
-    errors = []
+    errors: list[BaseException] = []
 
-    def work():
+    def work() -> None:
         try:
             for _ in range(rounds):
                 slot = stack.pop()

@@ -629,28 +629,51 @@ def test_values_are_shared_by_threads_using_every_method(threads):
     assert b.load() == 16_000
 
 
+NO_ARGUMENT = ("load", "load_relaxed", "preinc", "postinc", "predec", "postdec")
+
+
 @pytest.mark.parametrize("cls", ALL, ids=name)
-def test_methods_are_bound_straight_to_the_atomic(cls):
-    """The thin layer: where a pytomic method means exactly an atomics method, the instance
-    holds that bound method itself (no Python frame in between)."""
+def test_methods_without_parameters_refuse_arguments(cls):
+    """As pytomic's: a method without parameters refuses any argument with TypeError, on the
+    instance and on the class (the atomic's own methods would take it as a memory order)."""
+    a = cls(1)
+    for method in NO_ARGUMENT:
+        for args, kwargs in [((1,), {}), ((atomics.MemoryOrder.SEQ_CST,), {}), ((), {"order": 5}), ((0, 0), {})]:
+            with pytest.raises(TypeError, match=f"^{method}\\(\\) "):
+                getattr(a, method)(*args, **kwargs)
+            with pytest.raises(TypeError):
+                getattr(cls, method)(a, *args, **kwargs)
+        assert a.load() == 1, method
+    for method, args in [("store", (2, 3)), ("store_relaxed", (2, 3)), ("compare_exchange_strong", (1, 2, 3)),
+                         ("compare_exchange_weak", (1, 2, 3))]:
+        with pytest.raises(TypeError, match=f"^{method}\\(\\) "):
+            getattr(a, method)(*args)
+        with pytest.raises(TypeError):
+            getattr(cls, method)(a, *args)
+    with pytest.raises(TypeError):
+        a.store(val=2, order=atomics.MemoryOrder.RELAXED)
+    assert a.load() == 1
+
+
+@pytest.mark.parametrize("cls", ALL, ids=name)
+def test_methods_go_straight_to_the_atomic(cls):
+    """The thin layer: each instance holds, per method, one small function of pytomic's
+    parameters that calls the atomic's method (no method lookup in between)."""
     a = cls(0)
     atomic = a.atomic
     assert isinstance(atomic, atomics.INT if "UInt" not in cls.__name__ else atomics.UINT)
     assert atomic.width == 8
-    assert a.load == atomic.load
-    a.store(val=3)  # pytomic's keyword
-    assert atomic.load() == 3
-    assert a.load_relaxed.func == atomic.load
-    if cls in UNSAFE:
-        assert (a.preinc, a.postinc, a.predec, a.postdec) == (
-            atomic.inc_fetch,
-            atomic.fetch_inc,
-            atomic.dec_fetch,
-            atomic.fetch_dec,
-        )
-    else:
-        assert a.postinc.func == atomic.checked_fetch_add and a.postinc.args == (1,)
-        assert a.postdec.func == atomic.checked_fetch_sub and a.postdec.args == (1,)
+    for method in NO_ARGUMENT + ("store", "store_relaxed", "compare_exchange_strong", "compare_exchange_weak"):
+        function = a.__dict__[method]
+        assert function.__name__ == function.__code__.co_name == method
+        assert function.__code__.co_argcount == (0 if method in NO_ARGUMENT else 1 if "store" in method else 2)
+    assert a.load() == 0
+    atomic.store(3)
+    assert a.load() == a.load_relaxed() == 3
+    a.store(val=4)  # pytomic's keyword
+    assert atomic.load() == 4
+    assert (a.preinc(), a.postinc(), a.predec(), a.postdec()) == (5, 5, 5, 5)
+    assert atomic.load() == 4
     # The methods defined on the classes do the same (for subclasses and unbound calls).
     cls.store(a, 5)
     cls.store_relaxed(a, 6)

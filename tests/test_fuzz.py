@@ -613,9 +613,17 @@ def conv_bytes(x, width, cmpxchg):
         except ValueError:  # a released memoryview
             return None, ValueError
         if data is None:
-            if not cmpxchg or isinstance(x, str):
+            if not cmpxchg:
                 return None, TypeError
-            if not isinstance(x, (list, tuple, dict)):
+            # atomics 1.0's order: the length by len() first (a TypeError without one, unless
+            # an iterator, measured when converted), then the conversion
+            has = lambda name: any(name in vars(k) for k in type(x).__mro__)  # noqa: E731 (not the metaclass's)
+            if has("__len__"):
+                if len(x) != width:
+                    return None, ValueError
+            elif not has("__iter__"):
+                return None, TypeError
+            if isinstance(x, str) or not isinstance(x, (list, tuple, dict)):
                 return None, TypeError
             try:
                 data = bytes(list(x))
@@ -722,6 +730,18 @@ def conv_usize(x):
     if v < 0 or v > SIZE_MAX:
         return None, OverflowError
     return v, None
+
+
+def released_first(method, order):
+    """What a call on released memory raises: atomics 1.0's released ValueError, before any
+    argument is looked at, except bit_test's order, which 1.0 checks first."""
+    if method == "bit_test":
+        o, err = conv_order(order)
+        if err is not None:
+            return Prediction().only(err, "'order' (bit_test checks it first)")
+        if o not in LOAD_ORDERS:
+            return Prediction().only(MemoryOrderError, "'order' (bit_test checks it first)")
+    return Prediction().only(ValueError, "released")
 
 
 class Prediction:
@@ -2336,10 +2356,8 @@ class FuzzMachine(RuleBasedStateMachine):
             bound[k] = kw[k]
         if any(n not in bound for n in names[:required]):
             return p.only(TypeError, "missing argument"), None
-        if t.backing.kind == "uninit":
-            return p.only(ValueError, "released"), None
-        if t.backing.released:
-            p.add(ValueError, "released")
+        if t.backing.kind == "uninit" or t.backing.released:
+            return released_first(method, bound.get("order")), None
         w = t.width
         if t.readonly and op is not None and op not in READ_ONLY_OPS:
             p.add(UnsupportedOperationException, "read-only")
@@ -3578,8 +3596,8 @@ class FuzzMachine(RuleBasedStateMachine):
             bound = bind_args(arr_names, METHODS[method][1] + 1, pos, kw)
             if bound is None:
                 p.only(TypeError, "binding")
-            elif at.backing.kind == "uninit":
-                p.only(ValueError, "released")
+            elif at.backing.kind == "uninit" or at.backing.released:
+                p = released_first(method, bound.get("order"))
             else:
                 i, idx_err = conv_element_index(bound["index"], at.n)
                 et = at.element_target(i)
@@ -3732,8 +3750,8 @@ class FuzzMachine(RuleBasedStateMachine):
         if at.backing.kind == "uninit":
             p.add(ValueError, "released")
             return p, None
-        if at.backing.released:
-            p.add(ValueError, "released")
+        if at.backing.released:  # before any argument is looked at
+            return (p if p.errors else p.only(ValueError, "released")), None
         if method != "load_all" and at.readonly:
             p.add(UnsupportedOperationException, "read-only")
         order, err = conv_order(bound.get("order"))

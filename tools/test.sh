@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every test: the Rust crates, then the Python suite on every interpreter of the list below.
+# Every test: the Rust crates, then the Python suite on every interpreter of the list below,
+# with the static type checks on the newest of pyenv's (3.10 or later).
 # Interpreters that the machine only may have (pyenv's) are skipped with a visible message when
 # absent; the others are set up once per machine and cached outside the checkout. A failure
 # anywhere fails.
@@ -48,6 +49,10 @@ fi
 
 interpreters=()
 skipped=()
+# The static type checks (mypy, pyright, stubtest: tests/test_typing.py) check every Python
+# version from one place: the newest of pyenv's interpreters (3.10 to 3.13: tools/find-python.sh),
+# whose virtualenv also gets tools/requirements-typing.txt.
+typing_python=""
 for name in $PYTHONS; do
     if [ -n "${ATOMICS_PYTHONS:-}" ] && [[ " $ATOMICS_PYTHONS " != *" $name "* ]]; then
         continue
@@ -58,15 +63,30 @@ for name in $PYTHONS; do
     fi
     found=$(tools/find-python.sh "$name" </dev/null)
     if [ -n "$found" ]; then interpreters+=("$found"); else skipped+=("$name"); fi
+    case $name in 3.10 | 3.11 | 3.12 | 3.13) [ -z "$found" ] || typing_python=$found ;; esac
 done
+if [ -z "$typing_python" ]; then
+    skipped+=("the static type checks (they need pyenv's CPython 3.10 or later)")
+fi
 
 passed=()
 failed=()
 for python in "${interpreters[@]}"; do
     venv=$("$root"/tools/env.sh "$python")
     tag=$(basename "$venv")
+    typing=0
+    if [ "$python" = "$typing_python" ]; then
+        echo "== Python $tag: installing the type checkers (tools/requirements-typing.txt)"
+        "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$root/tools/requirements-typing.txt"
+        typing=1
+        tag="$tag (with the static type checks)"
+    fi
     echo "== Python $tag: pytest"
-    if "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"; then passed+=("$tag"); else failed+=("$tag"); fi
+    if ATOMICS_TYPING=$typing "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"; then
+        passed+=("$tag")
+    else
+        failed+=("$tag")
+    fi
 done
 
 # Other CPUs: both suites on Linux aarch64 under qemu-user and on i686 as 32-bit programs

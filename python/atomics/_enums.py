@@ -76,7 +76,7 @@ class OpType(enum.IntEnum):
         return "fp_" + (name[len("bit_"):] if name.startswith("bit_") else name)
 
     @property
-    def cname(self):
+    def cname(self) -> "str | None":
         """The group of C operations this belongs to (None for STORE and LOAD)."""
         if self.value <= 2:
             return None

@@ -29,9 +29,11 @@ pub(crate) struct ArrayHandle {
 }
 
 impl ArrayHandle {
-    /// Element `index` (an int; negative counts from the end) seen through family `V`.
+    /// Element `index` (an int; negative counts from the end) seen through family `V`, or
+    /// the released `ValueError`, which comes before the index (or any argument) is looked at.
     #[inline(always)]
     pub(crate) fn element<V: Values>(&self, index: &Bound<'_, PyAny>) -> PyResult<Family<'_, V>> {
+        self.backing.check_open()?;
         let i = bulk::element_index(index, self.array.len())?;
         let region = self.array.get(i).map_err(|e| core_error(index.py(), e))?;
         Ok(Family::new(region, &self.backing, self.signed))
@@ -402,9 +404,9 @@ impl<'a, V: Values> Bulk<'a, V> {
         out: Option<&Bound<'py, PyAny>>,
         order: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let order = memory_order(order, "order")?;
         let h = self.handle;
         let array = *h.open()?;
+        let order = memory_order(order, "order")?;
         let target = match out {
             Some(out) => out.clone(),
             None => match type_code(h.arithmetic, array.width(), h.signed) {

@@ -320,7 +320,7 @@ macro_rules! family_methods {
         impl $class {
             /// `load()` with the default order.
             fn value<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-                handle(slf)?.values::<$values>().load(slf.py(), None)
+                handle(slf)?.values::<$values>()?.load(slf.py(), None)
             }
         }
     };

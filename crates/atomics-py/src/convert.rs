@@ -228,9 +228,75 @@ pub(crate) fn bytes_to_bits(obj: &Bound<'_, PyAny>, width: Width, name: &str, an
     };
     let data = source.as_bytes();
     if data.len() != width.bytes() {
-        return Err(PyValueError::new_err(format!("'{name}' object length does not match width.")));
+        return Err(length_error(name));
     }
     Ok(width.from_ne_bytes(data))
+}
+
+fn length_error(name: &str) -> PyErr {
+    PyValueError::new_err(format!("'{name}' object length does not match width."))
+}
+
+/// Checks, without converting it, that compare-exchange operand `obj` holds `width` bytes:
+/// `bytes` and other buffers by their size in bytes, any other object by `len()` (whose
+/// `TypeError` for an object without a length is `atomics` 1.0's), except an iterator
+/// (which 1.0 refused so), measured when converted.
+#[inline(always)]
+pub(crate) fn check_bytes_length(obj: &Bound<'_, PyAny>, width: Width, name: &str) -> PyResult<()> {
+    // The usual operand, a `bytes` of the width, in a few instructions.
+    // SAFETY: `obj` is a bytes object, whose size is its length (PyBytes_GET_SIZE).
+    if obj.is_exact_instance_of::<PyBytes>() && (unsafe { ffi::Py_SIZE(obj.as_ptr()) }) as usize == width.bytes() {
+        return Ok(());
+    }
+    measure_bytes_length(obj, width, name)
+}
+
+fn measure_bytes_length(obj: &Bound<'_, PyAny>, width: Width, name: &str) -> PyResult<()> {
+    let len = if obj.is_instance_of::<PyBytes>() {
+        // SAFETY: `obj` is a bytes object, whose size is its length (PyBytes_GET_SIZE).
+        (unsafe { ffi::Py_SIZE(obj.as_ptr()) }) as usize
+    } else if has_buffer(obj) {
+        buffer_size(obj)?
+    } else {
+        // SAFETY: `obj` is valid; the checks only read its type's slots, as len() and iter() do.
+        let (has_len, has_iter) = unsafe {
+            let class = ffi::Py_TYPE(obj.as_ptr());
+            let (sequence, mapping) = ((*class).tp_as_sequence, (*class).tp_as_mapping);
+            let has_len = (!sequence.is_null() && (*sequence).sq_length.is_some())
+                || (!mapping.is_null() && (*mapping).mp_length.is_some());
+            (has_len, (*class).tp_iter.is_some())
+        };
+        if !has_len && has_iter {
+            return Ok(());
+        }
+        obj.len()?
+    };
+    if len == width.bytes() {
+        Ok(())
+    } else {
+        Err(length_error(name))
+    }
+}
+
+fn has_buffer(obj: &Bound<'_, PyAny>) -> bool {
+    // SAFETY: `obj` is valid; PyObject_CheckBuffer only reads its type.
+    unsafe { ffi::PyObject_CheckBuffer(obj.as_ptr()) != 0 }
+}
+
+/// The size in bytes of `obj`'s buffer, of any layout.
+fn buffer_size(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
+    let mut view = std::mem::MaybeUninit::<ffi::Py_buffer>::uninit();
+    // SAFETY: `obj` is valid and `view` is writable; on success the view is filled and must
+    // be released once, below.
+    if unsafe { ffi::PyObject_GetBuffer(obj.as_ptr(), view.as_mut_ptr(), ffi::PyBUF_FULL_RO) } != 0 {
+        return Err(PyErr::fetch(obj.py()));
+    }
+    // SAFETY: filled by the successful call above.
+    let mut view = unsafe { view.assume_init() };
+    let len = view.len as usize;
+    // SAFETY: acquired above, released exactly once.
+    unsafe { ffi::PyBuffer_Release(&mut view) };
+    Ok(len)
 }
 
 /// A fresh `bytes` holding the `width` native-endian bytes of `bits`.

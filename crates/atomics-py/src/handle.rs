@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 
 use std::time::{Duration, Instant};
 
-use atomics_core::{check_order, Arithmetic, Error, OpType, Region, WaitOutcome, Width};
+use atomics_core::{check_fail_order, check_order, Arithmetic, Error, OpType, Region, WaitOutcome, Width};
 use pyo3::prelude::*;
 
 use crate::cmpxchg::new_result;
@@ -56,11 +56,15 @@ impl Handle {
         Handle { memory: self.memory.clone(), signed_obj: self.signed_obj.clone_ref(py), ..*self }
     }
 
-    /// The operations on values of family `V`.
+    /// The operations on values of family `V`, or the released `ValueError`: checked here,
+    /// before an operation looks at any argument, as `atomics` 1.0 does. One load of the flag;
+    /// what keeps the memory valid is the later [`Backing::enter`], since converting the
+    /// arguments can run Python code that releases it.
     #[inline(always)]
-    pub(crate) fn values<V: Values>(&self) -> Family<'_, V> {
+    pub(crate) fn values<V: Values>(&self) -> PyResult<Family<'_, V>> {
         let (region, backing) = self.memory.parts();
-        Family { region, backing, signed: self.signed, values: PhantomData }
+        backing.check_open()?;
+        Ok(Family { region, backing, signed: self.signed, values: PhantomData })
     }
 }
 
@@ -103,8 +107,9 @@ impl<V: Values> Family<'_, V> {
     }
 
     /// Fails unless `op` exists here, for checks that must precede argument conversion.
+    /// (Released memory was refused when the family was made.)
+    #[inline(always)]
     fn check_supported(&self, py: Python<'_>, op: OpType) -> PyResult<()> {
-        self.backing.check_open()?;
         self.region.check_supported(op).map_err(|e| core_error(py, e))
     }
 
@@ -132,10 +137,8 @@ impl<V: Values> Family<'_, V> {
         index: &Bound<'_, PyAny>,
         order: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<bool> {
+        // (bit_test's order is checked before anything else, by its method: see methods.rs)
         let order = memory_order(order, "order")?;
-        if op == OpType::BitTest {
-            check_order(op, order).map_err(|e| core_error(py, e))?;
-        }
         self.check_supported(py, op)?;
         let index = bit_index(index)?;
         if op == OpType::BitTest {
@@ -276,12 +279,25 @@ impl<V: Values> Family<'_, V> {
         names: (&str, &str),
     ) -> PyResult<Bound<'py, PyAny>> {
         let h = self;
-        if V::CHECKS_BEFORE_CONVERSION {
+        let orders = || -> PyResult<_> { Ok((memory_order(success, names.0)?, memory_order(failure, names.1)?)) };
+        let checked_orders = if V::CHECKS_BEFORE_CONVERSION {
+            // atomics 1.0's bytes order: support, the operands' lengths, the orders, and only
+            // then the conversion of the operands (which may run their code).
             h.check_supported(py, op)?;
-        }
+            V::check_length(expected, h.region.width(), "expected")?;
+            V::check_length(desired, h.region.width(), "desired")?;
+            let (s, f) = orders()?;
+            check_fail_order(op, s, f).map_err(|e| core_error(py, e))?;
+            Some((s, f))
+        } else {
+            None
+        };
         let e = self.parse(expected, "expected", true)?;
         let d = self.parse(desired, "desired", true)?;
-        let (s, f) = (memory_order(success, names.0)?, memory_order(failure, names.1)?);
+        let (s, f) = match checked_orders {
+            Some(orders) => orders,
+            None => orders()?,
+        };
         let outcome = h.enter()?.compare_exchange(op, e, d, s, f);
         match outcome.map_err(refused(py))? {
             Ok(previous) => new_result(true, V::expected_on_success(expected, previous, h.region.width(), h.signed)?),

@@ -16,7 +16,7 @@ use std::ffi::{c_char, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::OnceLock;
 
-use atomics_core::OpType;
+use atomics_core::{check_order, OpType};
 use pyo3::exceptions::{PySystemError, PyTypeError};
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -25,7 +25,8 @@ use pyo3::Borrowed;
 
 use crate::array::{AtomicArrayBase, AtomicBytesArrayBase, AtomicFloatArrayBase, AtomicIntegralArrayBase};
 use crate::atomic::{AtomicBase, AtomicBytesBase, AtomicFloatBase, AtomicIntegralBase};
-use crate::errors::panic_error;
+use crate::convert::memory_order;
+use crate::errors::{core_error, panic_error};
 use crate::handle::{Family, RmwArgs};
 use crate::values::{Bytes, Floats, Ints, Values};
 
@@ -166,12 +167,20 @@ unsafe fn call(
 /// parameters of the array form, whose first is `index`; the scalar form has the others
 /// (unless `$scalar_names` is given), the first `$required` of them required. The body sees
 /// the atomic as a `Family` and the arguments after the index.
+///
+/// Released memory is refused when the `Family` is made, before the body (or, for arrays,
+/// the index) looks at any argument, as `atomics` 1.0 does; `$first`, if given, checks the
+/// arguments after the index before that (`bit_test`'s order, 1.0's one exception).
 macro_rules! operation {
     ($op:ident, $name:literal, $names:expr, $required:literal,
      |$py:ident, $f:ident, $a:ident, $v:ident| $body:expr) => {
         operation!($op, $name, $names, &$names[1..], $required, |$py, $f, $a, $v| $body);
     };
     ($op:ident, $name:literal, $names:expr, $scalar_names:expr, $required:literal,
+     |$py:ident, $f:ident, $a:ident, $v:ident| $body:expr) => {
+        operation!($op, $name, $names, $scalar_names, $required, first: nothing_first, |$py, $f, $a, $v| $body);
+    };
+    ($op:ident, $name:literal, $names:expr, $scalar_names:expr, $required:literal, first: $first:expr,
      |$py:ident, $f:ident, $a:ident, $v:ident| $body:expr) => {
         mod $op {
             use super::*;
@@ -188,8 +197,9 @@ macro_rules! operation {
                 // checked `slf` against the descriptor's class, so the cast holds.
                 unsafe {
                     call(slf, args, nargs, kwnames, $name, names, $required, |$py, slf, a| {
+                        $first($py, &a[..])?;
                         let base = slf.cast_unchecked::<AtomicBase>();
-                        let $f = base.get().handle()?.values::<$v>();
+                        let $f = base.get().handle()?.values::<$v>()?;
                         let $a: &[Arg<'_, '_>] = &a[..];
                         $body
                     })
@@ -207,6 +217,7 @@ macro_rules! operation {
                 // CPython checked `slf` against the descriptor's class, so the cast holds.
                 unsafe {
                     call(slf, args, nargs, kwnames, $name, $names, $required + 1, |$py, slf, a| {
+                        $first($py, &a[1..])?;
                         let base = slf.cast_unchecked::<AtomicArrayBase>();
                         let $f = base.get().handle()?.element::<$v>(given(&a[0])?)?;
                         let $a: &[Arg<'_, '_>] = &a[1..];
@@ -222,6 +233,19 @@ const VALUE_ORDER: &[&str] = &["index", "value", "order"];
 const DESIRED_ORDER: &[&str] = &["index", "desired", "order"];
 const ORDER: &[&str] = &["index", "order"];
 const BIT_ORDER: (&[&str], &[&str]) = (&["index", "bit", "order"], &["index", "order"]);
+
+/// No check before the released one (every operation but `bit_test`).
+#[inline(always)]
+fn nothing_first(_py: Python<'_>, _a: &[Arg<'_, '_>]) -> PyResult<()> {
+    Ok(())
+}
+
+/// `bit_test` checks its order (`a[1]`, after the bit) before anything else, released memory
+/// included, as `atomics` 1.0 does.
+fn bit_test_order_first(py: Python<'_>, a: &[Arg<'_, '_>]) -> PyResult<()> {
+    let order = memory_order(optional(&a[1]), "order")?;
+    check_order(OpType::BitTest, order).map_err(|e| core_error(py, e))
+}
 
 fn none(py: Python<'_>) -> Bound<'_, PyAny> {
     py.None().into_bound(py)
@@ -306,7 +330,12 @@ operation!(cmpxchg_strong, "cmpxchg_strong", V::CMPXCHG_PARAMS, 2, |py, f, a, V|
     OpType::CmpxchgStrong,
     a
 ));
-operation!(bit_test, "bit_test", BIT_ORDER.0, BIT_ORDER.1, 1, |py, f, a, V| bit(py, f, OpType::BitTest, a));
+operation!(bit_test, "bit_test", BIT_ORDER.0, BIT_ORDER.1, 1, first: bit_test_order_first, |py, f, a, V| bit(
+    py,
+    f,
+    OpType::BitTest,
+    a
+));
 operation!(bit_test_compl, "bit_test_compl", BIT_ORDER.0, BIT_ORDER.1, 1, |py, f, a, V| bit(
     py,
     f,

@@ -8,7 +8,9 @@ use pyo3::prelude::*;
 use pyo3::exceptions::PyTypeError;
 
 use crate::bulk::Number;
-use crate::convert::{bits_to_bytes, bits_to_int, bytes_to_bits, float_arg, int_range, int_to_bits, out_of_range};
+use crate::convert::{
+    bits_to_bytes, bits_to_int, bytes_to_bits, check_bytes_length, float_arg, int_range, int_to_bits, out_of_range,
+};
 
 /// The value conversions of one family.
 pub(crate) trait Values {
@@ -26,6 +28,12 @@ pub(crate) trait Values {
     /// are the same without `index` (atomics 1.0 names the orders `success`/`failure` for
     /// integers, `succ`/`fail` for bytes).
     const CMPXCHG_PARAMS: &'static [&'static str];
+
+    /// Checks that compare-exchange operand `obj` (argument `name`) has `width`'s length
+    /// before it is converted; only where checks come before conversion.
+    fn check_length(_obj: &Bound<'_, PyAny>, _width: Width, _name: &str) -> PyResult<()> {
+        Ok(())
+    }
 
     /// The bit pattern of argument `name`. `cmpxchg` is true for compare-exchange operands,
     /// which `atomics` 1.0 accepts in more forms.
@@ -95,6 +103,12 @@ impl Values for Bytes {
 
     const BYTES: bool = true;
 
+    #[inline(always)]
+    fn check_length(obj: &Bound<'_, PyAny>, width: Width, name: &str) -> PyResult<()> {
+        check_bytes_length(obj, width, name)
+    }
+
+    #[inline(always)]
     fn parse(obj: &Bound<'_, PyAny>, width: Width, _signed: bool, name: &str, cmpxchg: bool) -> PyResult<u128> {
         bytes_to_bits(obj, width, name, cmpxchg)
     }

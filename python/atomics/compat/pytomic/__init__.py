@@ -14,12 +14,11 @@ the 64-bit range, leaving the value unchanged, and the check is part of the atom
 the ``Unsafe`` classes wrap around. What differs from pytomic is listed in
 ``docs/migrating-from-pytomic.md``.
 
-Thin by construction: a method that means exactly what a method of the atomic means is that
-method itself, stored on the instance when it is made (``obj.load`` is the atomic's bound
-``load``), so a call costs what a call on the atomic costs. Only ``preinc``/``predec`` of the
-checked classes (which return the new value of a checked add), ``store_relaxed`` and
-``compare_exchange_*`` (which return a ``bool``) go through one small Python function. The
-methods defined on the classes do the same thing and are what a subclass overrides (an
+Thin by construction: each method is one small function stored on the instance when it is
+made, which calls the atomic's method with pytomic's fixed arguments (``obj.load()`` is
+``atomic.load()``); it takes exactly pytomic's parameters, so that ``obj.load(1)`` raises
+``TypeError`` as pytomic does, where the atomic's ``load`` would take ``1`` as a memory order.
+The methods defined on the classes do the same thing and are what a subclass overrides (an
 override is then used, and nothing is stored over it) or reaches with ``super()``.
 """
 
@@ -46,50 +45,81 @@ def _direct(make):
     return mark
 
 
-# What instances get in place of the methods that need more than the atomic's own method.
+# What instances get in place of the methods: functions of pytomic's parameters only.
+
+
+@functools.lru_cache(maxsize=None)
+def _renamed(code, name):
+    """``code`` under ``name``, which CPython 3.9 shows in argument errors (later versions
+    show the function's ``__qualname__``)."""
+    return code.replace(co_name=name)
+
+
+def _named(function, name):
+    function.__name__ = function.__qualname__ = name
+    function.__code__ = _renamed(function.__code__, name)
+    return function
+
+
+def _call(name, method):
+    """``name()``: ``method()``, refusing any argument."""
+
+    def call():
+        return method()
+
+    return _named(call, name)
+
+
+def _call_with(name, method, arg):
+    """``name()``: ``method(arg)``, refusing any argument."""
+
+    def call():
+        return method(arg)
+
+    return _named(call, name)
 
 
 def _store(atomic):
     store = atomic.store
 
-    def store(val, _store=store):  # pytomic's keyword: store(val=...)
-        _store(val)
+    def call(val):  # pytomic's keyword: store(val=...)
+        store(val)
 
-    return store
+    return _named(call, "store")
 
 
 def _store_relaxed(atomic):
     store = atomic.store
 
-    def store_relaxed(val):
+    def call(val):
         store(val, _RELAXED)
 
-    return store_relaxed
+    return _named(call, "store_relaxed")
 
 
-def _compare_exchange(cmpxchg):
-    def compare_exchange(expected, desired):
+def _compare_exchange(name, cmpxchg):
+    def call(expected, desired):
         return cmpxchg(expected, desired).success
 
-    return compare_exchange
+    return _named(call, name)
 
 
 def _checked_preinc(atomic):
     fetch_add = atomic.checked_fetch_add
 
-    def preinc():
+    def call():
         return fetch_add(1) + 1
 
-    return preinc
+    return _named(call, "preinc")
 
 
 def _checked_predec(atomic):
     fetch_sub = atomic.checked_fetch_sub
 
-    def predec():
+    def call():
         return fetch_sub(1) - 1
 
-    return predec
+    return _named(call, "predec")
 
 
 def _rebuild(cls, atomic, state):
@@ -143,12 +173,12 @@ class _Atomic:
         (``fetch_add``, ``exchange``, memory orders, ``wait``/``notify_one``, ...)."""
         return self._atomic
 
-    @_direct(lambda atomic: atomic.load)
+    @_direct(lambda atomic: _call("load", atomic.load))
     def load(self):
         """Reads the value (sequentially consistent)."""
         return self._atomic.load()
 
-    @_direct(lambda atomic: functools.partial(atomic.load, _RELAXED))
+    @_direct(lambda atomic: _call_with("load_relaxed", atomic.load, _RELAXED))
     def load_relaxed(self):
         """Reads the value with ``memory_order_relaxed``."""
         return self._atomic.load(_RELAXED)
@@ -163,12 +193,12 @@ class _Atomic:
         """Writes ``val`` with ``memory_order_relaxed``."""
         self._atomic.store(val, _RELAXED)
 
-    @_direct(lambda atomic: _compare_exchange(atomic.cmpxchg_strong))
+    @_direct(lambda atomic: _compare_exchange("compare_exchange_strong", atomic.cmpxchg_strong))
     def compare_exchange_strong(self, expected, desired):
         """Writes ``desired`` if the value equals ``expected``; True if it did."""
         return self._atomic.cmpxchg_strong(expected, desired).success
 
-    @_direct(lambda atomic: _compare_exchange(atomic.cmpxchg_weak))
+    @_direct(lambda atomic: _compare_exchange("compare_exchange_weak", atomic.cmpxchg_weak))
     def compare_exchange_weak(self, expected, desired):
         """As ``compare_exchange_strong``, but may fail spuriously (use it in a loop)."""
         return self._atomic.cmpxchg_weak(expected, desired).success
@@ -190,7 +220,7 @@ class _Checked(_Atomic):
         """``++atomic``: adds 1, returning the new value; ``OverflowError`` at the maximum."""
         return self._atomic.checked_fetch_add(1) + 1
 
-    @_direct(lambda atomic: functools.partial(atomic.checked_fetch_add, 1))
+    @_direct(lambda atomic: _call_with("postinc", atomic.checked_fetch_add, 1))
     def postinc(self):
         """``atomic++``: adds 1, returning the previous value; ``OverflowError`` at the maximum."""
         return self._atomic.checked_fetch_add(1)
@@ -200,7 +230,7 @@ class _Checked(_Atomic):
         """``--atomic``: subtracts 1, returning the new value; ``OverflowError`` at the minimum."""
         return self._atomic.checked_fetch_sub(1) - 1
 
-    @_direct(lambda atomic: functools.partial(atomic.checked_fetch_sub, 1))
+    @_direct(lambda atomic: _call_with("postdec", atomic.checked_fetch_sub, 1))
     def postdec(self):
         """``atomic--``: subtracts 1, returning the previous value; ``OverflowError`` at the
         minimum."""
@@ -210,22 +240,22 @@ class _Checked(_Atomic):
 class _Wrapping(_Atomic):
     """Steps that wrap around at the range's ends, as C++'s ``std::atomic`` does."""
 
-    @_direct(lambda atomic: atomic.inc_fetch)
+    @_direct(lambda atomic: _call("preinc", atomic.inc_fetch))
     def preinc(self):
         """``++atomic``: adds 1, wrapping around, returning the new value."""
         return self._atomic.inc_fetch()
 
-    @_direct(lambda atomic: atomic.fetch_inc)
+    @_direct(lambda atomic: _call("postinc", atomic.fetch_inc))
     def postinc(self):
         """``atomic++``: adds 1, wrapping around, returning the previous value."""
         return self._atomic.fetch_inc()
 
-    @_direct(lambda atomic: atomic.dec_fetch)
+    @_direct(lambda atomic: _call("predec", atomic.dec_fetch))
     def predec(self):
         """``--atomic``: subtracts 1, wrapping around, returning the new value."""
         return self._atomic.dec_fetch()
 
-    @_direct(lambda atomic: atomic.fetch_dec)
+    @_direct(lambda atomic: _call("postdec", atomic.fetch_dec))
     def postdec(self):
         """``atomic--``: subtracts 1, wrapping around, returning the previous value."""
         return self._atomic.fetch_dec()

@@ -1,0 +1,1 @@
+# atomics.compat has no names of its own: see atomics.compat.pytomic.
