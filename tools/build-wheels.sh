@@ -71,7 +71,7 @@ for t in $targets; do
 done
 if [ "$sdist" = 1 ]; then
     echo "== [$((SECONDS - started)) s] sdist"
-    maturin sdist --quiet --out dist
+    maturin sdist --out dist
 fi
 
 echo "== [$((SECONDS - started)) s] musllinux wheels: the C library under its musllinux name"
