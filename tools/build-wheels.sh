@@ -74,8 +74,11 @@ if [ "$sdist" = 1 ]; then
     maturin sdist --out dist
 fi
 
-echo "== [$((SECONDS - started)) s] musllinux wheels: the C library under its musllinux name"
-"$tools/bin/python" tools/wheels.py fix-musl dist/atomics-*musllinux*.whl
+musl_wheels=(dist/atomics-*musllinux*.whl)
+if [ -e "${musl_wheels[0]}" ]; then
+    echo "== [$((SECONDS - started)) s] musllinux wheels: the C library under its musllinux name"
+    "$tools/bin/python" tools/wheels.py fix-musl "${musl_wheels[@]}"
+fi
 
 echo "== [$((SECONDS - started)) s] checks: auditwheel show, twine check, the expected set"
 "$tools/bin/python" tools/wheels.py check --targets "$targets" --pythons "$pythons" --sdist "$sdist" dist
