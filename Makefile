@@ -4,7 +4,7 @@
 PYTHON ?= python3
 BENCH_PYTHON ?= python3.11
 
-.PHONY: demo test test-rust test-windows-macos test-quick typecheck dev lint clean bench bench-quick bench-arrays \
+.PHONY: demo test test-rust test-cross test-windows-macos test-quick typecheck dev lint clean bench bench-quick bench-arrays \
 	bench-instructions fuzz memcheck chaos miri wheels test-wheels
 
 ## demo: several processes count in shared memory; atomics vs multiprocessing.Value
@@ -17,17 +17,16 @@ demo:
 test:
 	tools/test.sh
 
+## test-cross: the Rust and Python suites on Linux aarch64 (under qemu-user, three CPU models) and
+## i686 (32-bit, on this kernel); sets itself up (tools/test-cross.sh); part of `make test`
+test-cross:
+	tools/test-cross.sh
+
 ## test-windows-macos: the core crate's tests cross-compiled for Windows x86_64 and run under
 ## wine (processes sharing segments and waking each other included), the C header there, and
 ## clippy of both crates for Windows (MSVC) and macOS (arm64, x86_64); sets itself up
 test-windows-macos:
 	tools/test-windows-macos.sh
-
-## test-cross: the Rust and Python suites on Linux aarch64 (under qemu-user, three CPU models) and
-## i686 (32-bit, on this kernel); sets itself up (tools/test-cross.sh); part of `make test`
-.PHONY: test-cross
-test-cross:
-	tools/test-cross.sh
 
 ## test-quick: the Python suite on the default interpreter only
 test-quick:

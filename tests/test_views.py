@@ -389,7 +389,7 @@ def test_width_is_nbytes(factory, width, signed_ints, name):
     if address(buf) % width:
         pytest.skip("allocator gave a misaligned buffer")
     readonly = memoryview(buf).readonly
-    if width == 16 and not sixteen_exists(readonly):
+    if width == 16 and not sixteen_exists(readonly):  # refused before the format is read
         return assert_sixteen_refused(buf, name, readonly)
     if name != "BYTES" and not signed_ints:
         with pytest.raises(TypeError, match=f"cannot hold signed integer atomics of width {width}: "):

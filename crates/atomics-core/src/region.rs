@@ -404,7 +404,6 @@ fn sign_extend(bits: u128, width: Width) -> i128 {
     ((bits << shift) as i128) >> shift
 }
 
-/// `current ± operand` if it fits `width` (signed or not), else `None`.
 /// IEEE maxNum / minNum (`pick` is `max` or `min`): a NaN operand leaves the other value, a
 /// signaling NaN too. `f64::max` alone does not promise that on every CPU: on aarch64 it is
 /// `fmaxnm`, which answers a signaling NaN operand with a quiet NaN.
@@ -418,6 +417,7 @@ fn ignoring_nan<F: Copy>(a: F, b: F, is_nan: fn(F) -> bool, pick: fn(F, F) -> F)
     }
 }
 
+/// `current ± operand` if it fits `width` (signed or not), else `None`.
 fn checked_arithmetic(current: u128, operand: u128, add: bool, signed: bool, width: Width) -> Option<u128> {
     if signed {
         let (a, b) = (sign_extend(current, width), sign_extend(operand, width));

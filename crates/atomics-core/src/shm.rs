@@ -299,15 +299,29 @@ mod tests {
         b.unlink().unwrap();
     }
 
-    /// An object of `len` bytes (sparse) whose header says `data_size`, made through `/dev/shm`
-    /// so that its length may exceed this process's address space.
+    #[test]
+    fn foreign_objects_are_refused() {
+        let name = fresh_name("").unwrap();
+        let object = os::create(&name, 10).unwrap().unwrap(); // zeroed: no header
+        let refused = Segment::open(&name).unwrap_err();
+        assert!(refused.to_string().contains("not an atomics segment"), "{refused}");
+        unlink(&name).unwrap();
+        drop(object);
+    }
+
+    /// A fresh object of `len` bytes (sparse) whose header says `data_size`, made through
+    /// `/dev/shm` with the segment's own mode.
     #[cfg(target_os = "linux")]
     fn forged(len: u64, data_size: u64) -> String {
         use std::io::Write;
         use std::os::unix::fs::OpenOptionsExt;
         let name = fresh_name("").unwrap();
-        let mut file =
-            std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(format!("/dev/shm{name}")).unwrap();
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(format!("/dev/shm{name}"))
+            .unwrap();
         file.set_len(len).unwrap();
         let mut header = [0u8; HEADER_SIZE];
         header[0..8].copy_from_slice(&MAGIC);
@@ -324,7 +338,7 @@ mod tests {
     fn a_data_size_beyond_the_address_space_is_refused() {
         let name = forged(HEADER_SIZE as u64 + 8, (1 << 32) + 8);
         match Segment::open(&name) {
-            Err(ShmError::Format(message)) => assert!(message.ends_with("its data size does not match its length")),
+            Err(ShmError::Format(why)) => assert!(why.ends_with("its data size does not match its length"), "{why}"),
             other => panic!("{other:?}"),
         }
         unlink(&name).unwrap();
@@ -338,21 +352,11 @@ mod tests {
         let data_size = (1u64 << 32) + 8;
         let name = forged(HEADER_SIZE as u64 + data_size, data_size);
         match Segment::open(&name) {
-            Ok(segment) if usize::BITS == 64 => assert_eq!(segment.header().data_size as u64, data_size),
-            Err(ShmError::Format(message)) if usize::BITS == 32 => assert!(message.ends_with("too large"), "{message}"),
+            Ok(segment) if usize::BITS == 64 => assert_eq!(segment.data_size() as u64, data_size),
+            Err(ShmError::Format(why)) if usize::BITS == 32 => assert!(why.ends_with("too large"), "{why}"),
             other => panic!("{other:?}"),
         }
         unlink(&name).unwrap();
-    }
-
-    #[test]
-    fn foreign_objects_are_refused() {
-        let name = fresh_name("").unwrap();
-        let object = os::create(&name, 10).unwrap().unwrap(); // zeroed: no header
-        let refused = Segment::open(&name).unwrap_err();
-        assert!(refused.to_string().contains("not an atomics segment"), "{refused}");
-        unlink(&name).unwrap();
-        drop(object);
     }
 
     #[test]
