@@ -186,7 +186,13 @@ pub(crate) fn init(
 ) -> PyResult<()> {
     slf.get().init(what, || {
         let kind = kind_of(slf, is_integral, is_signed)?;
-        Handle::new(slf.py(), source, length, width, kind, is_signed)
+        let handle = Handle::new(slf.py(), source, length, width, kind, is_signed)?;
+        if what == "AtomicArray" && kind.family() != Family::Int {
+            // An array reads `is_signed` whatever its family, once its memory is checked, as
+            // it always has (a single atomic only where it is integral).
+            is_signed.is_truthy()?;
+        }
+        Ok(handle)
     })
 }
 /// The base of every single atomic and view.
