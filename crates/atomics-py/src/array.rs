@@ -4,12 +4,12 @@
 //! installed on each Python class by `operations::install_operations`, like those of single
 //! atomics.
 
-use atomics_core::{Error, ValueKind, Width};
+use atomics_core::{Error, Family, ValueKind, Width};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 
-use crate::atomic::{family_name, init, AtomicMemoryBase};
+use crate::atomic::{init, kind_of, AtomicMemoryBase};
 use crate::convert::memory_order;
 use crate::errors::{core_error, Imported};
 use crate::handle::{Handle, Source};
@@ -144,7 +144,16 @@ fn init_array(
     is_signed: &Bound<'_, PyAny>,
 ) -> PyResult<()> {
     let integral = pyo3::types::PyBool::new(slf.py(), true);
-    init(slf.as_super(), "AtomicArray", source, length, width, &integral, is_signed)
+    let family = if slf.is_instance_of::<AtomicIntegralArrayBase>() {
+        Some(Family::Int)
+    } else if slf.is_instance_of::<AtomicBytesArrayBase>() {
+        Some(Family::Bytes)
+    } else if slf.is_instance_of::<AtomicFloatArrayBase>() {
+        Some(Family::Float)
+    } else {
+        None
+    };
+    init(slf.as_super(), "AtomicArray", source, length, width, || kind_of(family, &integral, is_signed), is_signed)
 }
 
 /// `array.array`, the type of `load_all()`'s new arrays.
@@ -227,11 +236,6 @@ macro_rules! array_family {
 
         #[pymethods]
         impl $class {
-            /// The family whose operations the class has (`int`, `bytes`, `float`).
-            #[classattr]
-            fn _family() -> &'static str {
-                family_name(<$values as Values>::FAMILY)
-            }
 
             #[new]
             #[pyo3(signature = (*_args, **_kwargs))]

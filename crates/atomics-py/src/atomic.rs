@@ -20,7 +20,7 @@ use crate::errors::core_error;
 use crate::handle::{Handle, Source};
 use crate::memory::{released_error, Backing};
 use crate::shared::SharedSegment;
-use crate::values::{Bytes, Floats, Ints, Values};
+use crate::values::{Bytes, Floats, Ints};
 
 /// Memory exported from a buffer by a view context, with the kind of views it makes.
 #[pyclass(module = "atomics._native", name = "AtomicCore", frozen)]
@@ -78,29 +78,13 @@ impl AtomicMemoryBase {
     }
 }
 
-/// The name of a family, as the family bases of atomics and of arrays give it in their
-/// class attribute `_family`.
-pub(crate) const fn family_name(family: Family) -> &'static str {
-    match family {
-        Family::Int => "int",
-        Family::Bytes => "bytes",
-        Family::Float => "float",
-    }
-}
-
-/// The kind of values of `obj`, from its class's family (the `_family` of the family bases),
-/// or for a class of none (`ANY`), from `is_integral`; signed as `is_signed` says.
+/// The kind of values of an object of family `of_class` (the family base its class derives
+/// from), or for a class of none (`ANY`), from `is_integral`; signed as `is_signed` says.
 pub(crate) fn kind_of(
-    obj: &Bound<'_, AtomicMemoryBase>,
+    of_class: Option<Family>,
     is_integral: &Bound<'_, PyAny>,
     is_signed: &Bound<'_, PyAny>,
 ) -> PyResult<ValueKind> {
-    let of_class = match obj.get_type().getattr("_family") {
-        Ok(name) => {
-            [Family::Int, Family::Bytes, Family::Float].into_iter().find(|f| name.eq(family_name(*f)).unwrap_or(false))
-        }
-        Err(_) => None,
-    };
     let family = match of_class {
         Some(family) => family,
         None if is_integral.is_truthy()? => Family::Int,
@@ -172,8 +156,8 @@ impl AtomicMemoryBase {
 }
 
 /// Gives `slf` its memory from `source`: `length` atomics (None: a single one) of `width`
-/// bytes, of the class's family (for a class of none: integral when `is_integral`), signed
-/// when `is_signed`; `what` names the object when it already has memory. The one
+/// bytes, holding values of the kind `kind` gives (see [`kind_of`]; called once the object is
+/// known to have no memory yet); `what` names the object when it already has memory. The one
 /// constructor of atomics and arrays, behind their `_init_*` methods.
 pub(crate) fn init(
     slf: &Bound<'_, AtomicMemoryBase>,
@@ -181,11 +165,11 @@ pub(crate) fn init(
     source: Source<'_, '_>,
     length: Option<&Bound<'_, PyAny>>,
     width: &Bound<'_, PyAny>,
-    is_integral: &Bound<'_, PyAny>,
+    kind: impl FnOnce() -> PyResult<ValueKind>,
     is_signed: &Bound<'_, PyAny>,
 ) -> PyResult<()> {
     slf.get().init(what, || {
-        let kind = kind_of(slf, is_integral, is_signed)?;
+        let kind = kind()?;
         let handle = Handle::new(slf.py(), source, length, width, kind, is_signed)?;
         if what == "AtomicArray" && kind.family() != Family::Int {
             // An array reads `is_signed` whatever its family, once its memory is checked, as
@@ -195,6 +179,20 @@ pub(crate) fn init(
         Ok(handle)
     })
 }
+/// The family of a single atomic or view: that of the family base its class derives from, if
+/// any (`ANY`'s classes derive from none).
+fn family_of(slf: &Bound<'_, AtomicBase>) -> Option<Family> {
+    if slf.is_instance_of::<AtomicIntegralBase>() {
+        Some(Family::Int)
+    } else if slf.is_instance_of::<AtomicBytesBase>() {
+        Some(Family::Bytes)
+    } else if slf.is_instance_of::<AtomicFloatBase>() {
+        Some(Family::Float)
+    } else {
+        None
+    }
+}
+
 /// The base of every single atomic and view.
 #[pyclass(module = "atomics._native", name = "AtomicBase", extends = AtomicMemoryBase, subclass, frozen)]
 pub(crate) struct AtomicBase;
@@ -233,7 +231,15 @@ impl AtomicBase {
         is_integral: &Bound<'_, PyAny>,
         is_signed: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        init(slf.as_super(), "Atomic", Source::Owned, None, width, is_integral, is_signed)
+        init(
+            slf.as_super(),
+            "Atomic",
+            Source::Owned,
+            None,
+            width,
+            || kind_of(family_of(slf), is_integral, is_signed),
+            is_signed,
+        )
     }
 
     /// Gives the object a new shared-memory segment of its own (`atomic(..., shared=True)`),
@@ -244,7 +250,15 @@ impl AtomicBase {
         is_integral: &Bound<'_, PyAny>,
         is_signed: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        init(slf.as_super(), "Atomic", Source::NewSegment, None, width, is_integral, is_signed)
+        init(
+            slf.as_super(),
+            "Atomic",
+            Source::NewSegment,
+            None,
+            width,
+            || kind_of(family_of(slf), is_integral, is_signed),
+            is_signed,
+        )
     }
 
     /// Makes the object the atomic of `width` bytes at data `offset` of `segment`.
@@ -257,7 +271,15 @@ impl AtomicBase {
         is_signed: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
         let source = Source::Segment(segment, offset);
-        init(slf.as_super(), "Atomic", source, None, width, is_integral, is_signed)
+        init(
+            slf.as_super(),
+            "Atomic",
+            source,
+            None,
+            width,
+            || kind_of(family_of(slf), is_integral, is_signed),
+            is_signed,
+        )
     }
 
     /// Makes the object a view of `core`'s memory.
@@ -269,7 +291,7 @@ impl AtomicBase {
                 .map_err(|_| PyTypeError::new_err("Positional argument 'core' must have type 'AtomicCore'."))?
                 .get();
             let integral = pyo3::types::PyBool::new(py, core.integral);
-            let kind = kind_of(slf.as_super(), &integral, core.signed.bind(py))?;
+            let kind = kind_of(family_of(slf), &integral, core.signed.bind(py))?;
             Handle::view(py, core.backing.clone(), RegionArray::from(core.region), kind, core.signed.bind(py))
         })
     }
@@ -285,7 +307,7 @@ impl AtomicBase {
         slf.as_super().get().init("Atomic", || {
             let array = array.get().handle()?;
             let integral = pyo3::types::PyBool::new(py, array.kind().family() == Family::Int);
-            if kind_of(slf.as_super(), &integral, array.signed_obj().bind(py))? != array.kind() {
+            if kind_of(family_of(slf), &integral, array.signed_obj().bind(py))? != array.kind() {
                 return Err(PyTypeError::new_err("an element's class must be of the array's family"));
             }
             array.element_handle(py, index)
@@ -315,11 +337,6 @@ macro_rules! family_methods {
     ($class:ident, $values:ty, { $($own:tt)* }) => {
         #[pymethods]
         impl $class {
-            /// The family whose operations the class has (`int`, `bytes`, `float`).
-            #[classattr]
-            fn _family() -> &'static str {
-                family_name(<$values as Values>::FAMILY)
-            }
 
             #[new]
             #[pyo3(signature = (*_args, **_kwargs))]
