@@ -184,8 +184,8 @@ def rounded_sum(x, y, subtract=False):
         return op(x, y)  # exact in any precision
     try:
         return float(exact)  # correctly rounded
-    except OverflowError:
-        return math.copysign(math.inf, exact)
+    except OverflowError:  # rounds past the largest double
+        return math.inf if exact > 0 else -math.inf
 
 
 def round_float(x, width):
