@@ -232,8 +232,10 @@ class ArrayCalls:
         if bound is None:
             return p.only(TypeError, "binding"), None
         no_values = BULK_FAMILY["bytes"] - {"load_all", "store_all", "store_at"}
-        if at.family == "bytes" and method in no_values and bound.get("values") is None:
-            p.add(TypeError, "'values' missing")  # bytes have no default value
+        if at.family == "bytes" and method in no_values and "values" not in bound:
+            # bytes have no default value: the call's binding fails (an explicit None is an
+            # argument, looked at once the memory is known to be there)
+            p.add(TypeError, "'values' missing")
         if at.backing.kind == "uninit":
             p.add(ValueError, "released")
             return p, None

@@ -157,13 +157,17 @@ class Attributes:
                 obj._init_owned(w, 1, 0)
                 t.backing = Backing("owned")
                 self.backings.append(t.backing)
-                t.width, t.cell, t.signed, t.signed_obj, t.integral = w, Cell(w), False, 0, True
+                # the class's family base fixes the family; ANY's classes take is_integral
+                integral = t.family in ("int", "none")
+                t.width, t.cell, t.signed, t.signed_obj, t.integral = w, Cell(w), False, 0, integral
                 t.label += " initialised"
                 raises(ValueError, lambda: obj._init_owned(w, 1, 0))
             elif uninit:
                 raises(TypeError, lambda: obj._init_owned("8", 1, 0))
-                if t.family != "float":  # a float's arithmetic does not ask is_integral
+                if t.family == "none":  # only ANY's classes ask is_integral
                     raises(HostileError, lambda: obj._init_owned(8, RaisingBool(), 0))
+                if t.family in ("int", "none"):  # only integers ask is_signed
+                    raises(HostileError, lambda: obj._init_owned(8, 1, RaisingBool()))
                 raises(UnsupportedWidthException, lambda: obj._init_owned(3, 1, 0))
                 if t.family == "float":
                     raises(UnsupportedWidthException, lambda: obj._init_owned(2, 1, 0))

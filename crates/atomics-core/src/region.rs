@@ -209,6 +209,29 @@ impl Region {
     /// refused operation changes nothing.
     #[inline(always)]
     pub fn apply(&self, op: OpType, kind: ValueKind, operand: Operand, order: MemoryOrder) -> Result<Outcome, Error> {
+        // The default orders spelled out (sequentially consistent, and so is a compare-
+        // exchange's failure): the common call then checks no order and runs instructions of
+        // fixed order.
+        const SEQ_CST: MemoryOrder = MemoryOrder::SeqCst;
+        match (order, operand) {
+            (SEQ_CST, Operand::Exchange { expected, desired, failure: SEQ_CST }) => {
+                self.apply_in_order(op, kind, Operand::Exchange { expected, desired, failure: SEQ_CST }, SEQ_CST)
+            }
+            (SEQ_CST, Operand::Exchange { .. }) => self.apply_in_order(op, kind, operand, order),
+            (SEQ_CST, operand) => self.apply_in_order(op, kind, operand, SEQ_CST),
+            (order, operand) => self.apply_in_order(op, kind, operand, order),
+        }
+    }
+
+    /// [`Region::apply`] in the order given.
+    #[inline(always)]
+    fn apply_in_order(
+        &self,
+        op: OpType,
+        kind: ValueKind,
+        operand: Operand,
+        order: MemoryOrder,
+    ) -> Result<Outcome, Error> {
         if !op.is_in(kind.family()) || !kind.has_width(self.width) {
             return Err(self.unsupported(op));
         }

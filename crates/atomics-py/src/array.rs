@@ -9,7 +9,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 
-use crate::atomic::{init, kind_of, AtomicMemoryBase};
+use crate::atomic::{family_of_class, init, AtomicMemoryBase};
 use crate::convert::memory_order;
 use crate::errors::{core_error, Imported};
 use crate::handle::{Handle, Source};
@@ -135,7 +135,9 @@ impl AtomicArrayBase {
     }
 }
 
-/// `init` of an array (always of its class's family).
+/// `init` of an array: of its class's family (integral for a class of none). An array reads
+/// `is_signed` whatever its family, as it always has (a single atomic only where it is
+/// integral).
 fn init_array(
     slf: &Bound<'_, AtomicArrayBase>,
     source: Source<'_, '_>,
@@ -143,17 +145,16 @@ fn init_array(
     width: &Bound<'_, PyAny>,
     is_signed: &Bound<'_, PyAny>,
 ) -> PyResult<()> {
-    let integral = pyo3::types::PyBool::new(slf.py(), true);
-    let family = if slf.is_instance_of::<AtomicIntegralArrayBase>() {
-        Some(Family::Int)
-    } else if slf.is_instance_of::<AtomicBytesArrayBase>() {
-        Some(Family::Bytes)
-    } else if slf.is_instance_of::<AtomicFloatArrayBase>() {
-        Some(Family::Float)
-    } else {
-        None
+    let family = family_of_class::<AtomicIntegralArrayBase, AtomicBytesArrayBase, AtomicFloatArrayBase>(slf.as_any());
+    let kind = || {
+        let signed = is_signed.is_truthy()?;
+        Ok(match family.unwrap_or(Family::Int) {
+            Family::Int => ValueKind::integer(signed),
+            Family::Bytes => ValueKind::Bytes,
+            Family::Float => ValueKind::Float,
+        })
     };
-    init(slf.as_super(), "AtomicArray", source, length, width, || kind_of(family, &integral, is_signed), is_signed)
+    init(slf.as_super(), "AtomicArray", source, length, width, kind, is_signed)
 }
 
 /// `array.array`, the type of `load_all()`'s new arrays.

@@ -14,6 +14,7 @@ use std::sync::{Arc, OnceLock};
 use atomics_core::{Family, Region, RegionArray, ValueKind};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::type_object::PyTypeInfo;
 use pyo3::types::{PyDict, PyList, PyTuple};
 
 use crate::errors::core_error;
@@ -168,29 +169,26 @@ pub(crate) fn init(
     kind: impl FnOnce() -> PyResult<ValueKind>,
     is_signed: &Bound<'_, PyAny>,
 ) -> PyResult<()> {
-    slf.get().init(what, || {
-        let kind = kind()?;
-        let handle = Handle::new(slf.py(), source, length, width, kind, is_signed)?;
-        if what == "AtomicArray" && kind.family() != Family::Int {
-            // An array reads `is_signed` whatever its family, once its memory is checked, as
-            // it always has (a single atomic only where it is integral).
-            is_signed.is_truthy()?;
-        }
-        Ok(handle)
-    })
+    slf.get().init(what, || Handle::new(slf.py(), source, length, width, kind()?, is_signed))
 }
-/// The family of a single atomic or view: that of the family base its class derives from, if
-/// any (`ANY`'s classes derive from none).
-fn family_of(slf: &Bound<'_, AtomicBase>) -> Option<Family> {
-    if slf.is_instance_of::<AtomicIntegralBase>() {
+
+/// The family an object's class fixes: that of the first of the family bases `I`, `B` and
+/// `F` (integral, bytes, float) it derives from, or None for a class of none (`ANY`'s).
+pub(crate) fn family_of_class<I: PyTypeInfo, B: PyTypeInfo, F: PyTypeInfo>(obj: &Bound<'_, PyAny>) -> Option<Family> {
+    if obj.is_instance_of::<I>() {
         Some(Family::Int)
-    } else if slf.is_instance_of::<AtomicBytesBase>() {
+    } else if obj.is_instance_of::<B>() {
         Some(Family::Bytes)
-    } else if slf.is_instance_of::<AtomicFloatBase>() {
+    } else if obj.is_instance_of::<F>() {
         Some(Family::Float)
     } else {
         None
     }
+}
+
+/// The family of a single atomic or view (see [`family_of_class`]).
+fn family_of(slf: &Bound<'_, AtomicBase>) -> Option<Family> {
+    family_of_class::<AtomicIntegralBase, AtomicBytesBase, AtomicFloatBase>(slf.as_any())
 }
 
 /// The base of every single atomic and view.

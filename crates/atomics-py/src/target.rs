@@ -161,14 +161,8 @@ impl<V: Values> Target<'_, V> {
                     Some(orders) => orders,
                     None => orders()?,
                 };
-                let exchange = |failure| Operand::Exchange { expected: expected_bits, desired: desired_bits, failure };
-                // The default orders spelled out, as below.
-                let outcome = match (success, failure) {
-                    (MemoryOrder::SeqCst, MemoryOrder::SeqCst) => {
-                        self.enter()?.apply(op, self.kind, exchange(MemoryOrder::SeqCst), MemoryOrder::SeqCst)
-                    }
-                    (success, failure) => self.enter()?.apply(op, self.kind, exchange(failure), success),
-                };
+                let exchange = Operand::Exchange { expected: expected_bits, desired: desired_bits, failure };
+                let outcome = self.enter()?.apply(op, self.kind, exchange, success);
                 return match outcome.map_err(self.refused(py))? {
                     Outcome::Exchanged(Ok(previous)) => new_result(
                         true,
@@ -201,13 +195,7 @@ impl<V: Values> Target<'_, V> {
                 (operand, order)
             }
         };
-        // The default order spelled out: the common call then checks no order and runs an
-        // instruction of fixed order.
-        let outcome = match order {
-            MemoryOrder::SeqCst => self.enter()?.apply(op, self.kind, operand, MemoryOrder::SeqCst),
-            order => self.enter()?.apply(op, self.kind, operand, order),
-        };
-        let outcome = outcome.map_err(self.refused(py))?;
+        let outcome = self.enter()?.apply(op, self.kind, operand, order).map_err(self.refused(py))?;
         match (op.returns(), outcome) {
             (Returns::Nothing, _) => Ok(py.None().into_bound(py)),
             (Returns::Bit, Outcome::Bit(bit)) => Ok(PyBool::new(py, bit).to_owned().into_any()),
