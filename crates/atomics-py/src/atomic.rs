@@ -15,9 +15,9 @@ use atomics_core::{Family, Region, RegionArray, ValueKind};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::type_object::PyTypeInfo;
-use pyo3::types::{PyDict, PyList, PyTuple};
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
-use crate::errors::core_error;
+use crate::errors::{core_error, text};
 use crate::handle::{Handle, Source};
 use crate::memory::{released_error, Backing};
 use crate::shared::SharedSegment;
@@ -127,8 +127,8 @@ impl AtomicMemoryBase {
     /// The name of the shared-memory segment the memory is in, or None for private memory
     /// and views.
     #[getter]
-    fn shared_name(&self) -> PyResult<Option<String>> {
-        Ok(self.handle()?.segment_place().map(|(name, _)| name.to_owned()))
+    fn shared_name<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyString>>> {
+        self.handle()?.segment_place().map(|(name, _)| text(py, name)).transpose()
     }
 
     /// The data offset of the memory in its shared-memory segment, or None.

@@ -11,7 +11,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::panic::PanicException;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyString};
 
 /// A Python object imported once: `module.name`.
 pub(crate) struct Imported {
@@ -99,4 +99,10 @@ pub(crate) fn panic_error(panic: Box<dyn Any + Send>) -> PyErr {
         .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
         .unwrap_or_else(|| "panic in atomics".into());
     PanicException::new_err(message)
+}
+
+/// `s` as a Python str, or `MemoryError` when it cannot be allocated (PyO3's conversion of a
+/// returned `String` panics then).
+pub(crate) fn text<'py>(py: Python<'py>, s: &str) -> PyResult<Bound<'py, PyString>> {
+    PyString::from_bytes(py, s.as_bytes())
 }

@@ -6,9 +6,11 @@ use std::sync::{Arc, Mutex, Weak};
 use atomics_core::shm::{Kind, Segment, ShmError};
 use atomics_core::ValueKind;
 use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyPermissionError, PyValueError};
+use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::types::PyString;
 
-use crate::errors::Imported;
+use crate::errors::{text, Imported};
 use crate::memory::Backing;
 
 /// The segments this process created, to unlink at exit those still named.
@@ -86,6 +88,12 @@ pub(crate) struct SharedSegment {
     kind: Kind,
 }
 
+impl SharedSegment {
+    fn segment_name(&self) -> &str {
+        self.backing.segment_name().unwrap_or_default()
+    }
+}
+
 #[pymethods]
 impl SharedSegment {
     /// A new segment of `size` data bytes, zeroed.
@@ -107,8 +115,8 @@ impl SharedSegment {
 
     /// The name to attach it by.
     #[getter]
-    fn name(&self) -> String {
-        self.backing.segment_name().unwrap_or_default().to_owned()
+    fn name<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
+        text(py, self.segment_name())
     }
 
     /// Bytes of data after the header.
@@ -124,15 +132,17 @@ impl SharedSegment {
     }
 
     /// 'INT', 'UINT' or 'BYTES' for a segment made for a single atomic, 'LAYOUT' otherwise.
+    /// (Interned: no allocation after the first call.)
     #[getter]
-    fn kind(&self) -> &'static str {
+    fn kind<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
         match self.kind {
-            Kind::Layout => "LAYOUT",
-            Kind::Int => "INT",
-            Kind::Uint => "UINT",
-            Kind::Bytes => "BYTES",
-            Kind::Float => "FLOAT",
+            Kind::Layout => intern!(py, "LAYOUT"),
+            Kind::Int => intern!(py, "INT"),
+            Kind::Uint => intern!(py, "UINT"),
+            Kind::Bytes => intern!(py, "BYTES"),
+            Kind::Float => intern!(py, "FLOAT"),
         }
+        .clone()
     }
 
     /// Whether `close()` was called.
@@ -162,8 +172,8 @@ impl SharedSegment {
 
     /// Removes the name now: no process can attach any more; mappings stay valid.
     fn unlink(&self) -> PyResult<()> {
-        let name = self.name();
-        atomics_core::shm::unlink(&name).map_err(|e| os_error(e, &name))
+        let name = self.segment_name();
+        atomics_core::shm::unlink(name).map_err(|e| os_error(e, name))
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {
@@ -176,11 +186,11 @@ impl SharedSegment {
 
     /// Pickles by name: the receiving process attaches to the same segment.
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
-        Ok((slf.get_type().getattr("attach")?, (slf.get().name(),)))
+        Ok((slf.get_type().getattr("attach")?, (slf.get().segment_name().to_owned(),)))
     }
 
     fn __repr__(&self) -> String {
         let state = if self.closed() { ", closed" } else { "" };
-        format!("SharedSegment(name={:?}, size={}{state})", self.name(), self.size())
+        format!("SharedSegment(name={:?}, size={}{state})", self.segment_name(), self.size())
     }
 }
