@@ -10,7 +10,6 @@ use atomics_core::{MemoryOrder, Width};
 use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyInt};
 
 use crate::compat;
@@ -179,12 +178,8 @@ pub(crate) fn memory_order(obj: Option<&Bound<'_, PyAny>>, name: &str) -> PyResu
 }
 
 fn given_memory_order(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<MemoryOrder> {
-    // The usual argument is a `MemoryOrder` member: recognise it by identity.
-    if let Ok(members) = MEMORY_ORDER_MEMBERS.get_or_try_init(obj.py(), || memory_order_members(obj.py())) {
-        if let Some(order) = members.iter().find(|(member, _)| member.as_ptr() == obj.as_ptr()) {
-            return Ok(order.1);
-        }
-    }
+    // A `MemoryOrder` member is an int (an `IntEnum`) whose value is the order's: read as any
+    // int, from its digits.
     let Ok(int) = obj.cast::<PyInt>() else {
         if obj.is_none() {
             return Ok(MemoryOrder::SeqCst);
@@ -192,20 +187,16 @@ fn given_memory_order(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<MemoryOrde
         return Err(PyTypeError::new_err(format!("'{name}' must be a MemoryOrder, not '{}'", type_name(obj))));
     };
     let mut overflow = 0;
-    // SAFETY: `int` is an int, so no Python code runs.
-    let value = unsafe { ffi::PyLong_AsLongLongAndOverflow(int.as_ptr(), &mut overflow) };
+    // SAFETY: `int` is an int (its layout is `PyLongObject`'s), so no Python code runs.
+    let value = match unsafe { compat::int_value_of_two_digits(int.as_ptr()) } {
+        Some(value) => value,
+        // SAFETY: as above.
+        None => unsafe { ffi::PyLong_AsLongLongAndOverflow(int.as_ptr(), &mut overflow) },
+    };
     match MemoryOrder::from_value(value) {
         Some(order) if overflow == 0 => Ok(order),
         _ => Err(PyValueError::new_err(format!("{} is not a valid MemoryOrder", int))),
     }
-}
-
-/// The members of `atomics.MemoryOrder`, with their core order.
-static MEMORY_ORDER_MEMBERS: PyOnceLock<Vec<(Py<PyAny>, MemoryOrder)>> = PyOnceLock::new();
-
-fn memory_order_members(py: Python<'_>) -> PyResult<Vec<(Py<PyAny>, MemoryOrder)>> {
-    let class = py.import("atomics._enums")?.getattr("MemoryOrder")?;
-    MemoryOrder::ALL.iter().map(|&order| Ok((class.call1((order.value(),))?.unbind(), order))).collect()
 }
 
 /// The bit pattern of bytes-like `obj` (any C-contiguous buffer) of exactly `width` bytes.
