@@ -177,26 +177,39 @@ pub(crate) fn memory_order(obj: Option<&Bound<'_, PyAny>>, name: &str) -> PyResu
     }
 }
 
+#[inline(always)]
 fn given_memory_order(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<MemoryOrder> {
     // A `MemoryOrder` member is an int (an `IntEnum`) whose value is the order's: read as any
     // int, from its digits.
     let Ok(int) = obj.cast::<PyInt>() else {
-        if obj.is_none() {
-            return Ok(MemoryOrder::SeqCst);
-        }
-        return Err(PyTypeError::new_err(format!("'{name}' must be a MemoryOrder, not '{}'", type_name(obj))));
+        return not_an_int_order(obj, name);
     };
-    let mut overflow = 0;
     // SAFETY: `int` is an int (its layout is `PyLongObject`'s), so no Python code runs.
-    let value = match unsafe { compat::int_value_of_two_digits(int.as_ptr()) } {
-        Some(value) => value,
-        // SAFETY: as above.
-        None => unsafe { ffi::PyLong_AsLongLongAndOverflow(int.as_ptr(), &mut overflow) },
-    };
+    match unsafe { compat::int_value_of_two_digits(int.as_ptr()) }.and_then(MemoryOrder::from_value) {
+        Some(order) => Ok(order),
+        None => large_int_order(int),
+    }
+}
+
+/// [`given_memory_order`] of an int that is not the value of an order read from its digits.
+#[cold]
+fn large_int_order(int: &Bound<'_, PyInt>) -> PyResult<MemoryOrder> {
+    let mut overflow = 0;
+    // SAFETY: `int` is an int, so no Python code runs.
+    let value = unsafe { ffi::PyLong_AsLongLongAndOverflow(int.as_ptr(), &mut overflow) };
     match MemoryOrder::from_value(value) {
         Some(order) if overflow == 0 => Ok(order),
         _ => Err(PyValueError::new_err(format!("{} is not a valid MemoryOrder", int))),
     }
+}
+
+/// [`given_memory_order`] of anything but an int: None means the default.
+#[cold]
+fn not_an_int_order(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<MemoryOrder> {
+    if obj.is_none() {
+        return Ok(MemoryOrder::SeqCst);
+    }
+    Err(PyTypeError::new_err(format!("'{name}' must be a MemoryOrder, not '{}'", type_name(obj))))
 }
 
 /// The bit pattern of bytes-like `obj` (any C-contiguous buffer) of exactly `width` bytes.
