@@ -35,7 +35,8 @@ test-quick:
 ## wheels: into dist/, the sdist and every Linux wheel: manylinux_2_17 for x86_64, aarch64 and
 ## i686 and musllinux_1_2 for x86_64 and aarch64, each for CPython 3.9-3.15, 3.14t and 3.15t,
 ## built with maturin and zig (no compiler of this machine's), each checked with auditwheel and
-## twine (tools/build-wheels.sh; well over an hour on 2 cores: not part of make test)
+## twine; and win_amd64 wheels cross-built with mingw-w64, their DLL imports checked
+## (tools/build-wheels.sh; well over an hour on 2 cores: not part of make test)
 wheels:
 	tools/build-wheels.sh
 

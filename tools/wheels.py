@@ -10,10 +10,13 @@
     python tools/wheels.py check --targets T --pythons P --sdist 0|1 DIST
         every expected wheel (one per target and CPython) is there and nothing else; each one
         holds the package, its stub and py.typed, one extension module and the license; and
-        `auditwheel show` names the wheel's own platform tag, with no external library. Prints
-        a table: wheel, size, auditwheel's tag, newest glibc symbol version.
+        `auditwheel show` names the wheel's own platform tag, with no external library; a
+        Windows wheel's module imports only its CPython's DLL and Windows' own and exports
+        PyInit__native (x86_64-w64-mingw32-objdump). Prints a table: wheel, size, auditwheel's
+        tag (Windows: the platform tag), newest glibc symbol version (Windows: the DLLs).
 
-Needs auditwheel and patchelf on PATH (tools/wheel-tools.sh).
+Needs auditwheel and patchelf on PATH (tools/wheel-tools.sh), and mingw-w64's binutils for
+Windows wheels.
 """
 
 import argparse
@@ -27,12 +30,17 @@ import sys
 import tempfile
 import zipfile
 
-POLICIES = {"manylinux": "manylinux_2_17", "musllinux": "musllinux_1_2"}
+POLICIES = {"manylinux": "manylinux_2_17", "musllinux": "musllinux_1_2", "windows": "win_amd64"}
 # The platform tags maturin gives each policy (manylinux_2_17 also under its old name)
 PLATFORM_TAGS = {
     "manylinux": "manylinux2014_{arch}.manylinux_2_17_{arch}",
     "musllinux": "musllinux_1_2_{arch}",
+    "windows": "win_amd64",
 }
+# The DLLs a Windows module may import besides its CPython's: Windows' own (what Rust's
+# standard library links, lower-cased), and the API sets
+WINDOWS_DLLS = {"kernel32.dll", "ntdll.dll", "advapi32.dll", "bcrypt.dll", "bcryptprimitives.dll", "userenv.dll",
+                "ws2_32.dll", "msvcrt.dll", "synchronization.dll"}
 # auditwheel's musllinux name of the C library, per wheel architecture
 MUSL_LIBC = {"x86_64": "libc.musl-x86_64.so.1", "aarch64": "libc.musl-aarch64.so.1", "i686": "libc.musl-x86.so.1"}
 
@@ -105,6 +113,24 @@ def newest_glibc(report):
     return ".".join(map(str, max(versions))) if versions else "-"
 
 
+def windows_imports(wheel, python):
+    """(problems, summary) of the extension module of Windows `wheel` for CPython `python`:
+    what it imports and whether it exports its init function."""
+    own = "python3" + python[2:].replace(".", "") + ".dll"  # '3.14t' -> python314t.dll
+    with zipfile.ZipFile(wheel) as z, tempfile.TemporaryDirectory() as tmp:
+        module = next(n for n in z.namelist() if re.fullmatch(r"atomics/_native\..+\.pyd", n))
+        path = z.extract(module, tmp)
+        out = subprocess.run(["x86_64-w64-mingw32-objdump", "-p", path], check=True, capture_output=True,
+                             text=True).stdout
+    dlls = sorted({m.lower() for m in re.findall(r"DLL Name: (\S+)", out)})
+    problems = [f"imports {d}" for d in dlls if d != own and d not in WINDOWS_DLLS and not d.startswith("api-ms-win-")]
+    if own not in dlls:
+        problems.append(f"does not import {own}")
+    if not re.search(r"\]\s+PyInit__native$", out, re.M):
+        problems.append("exports no PyInit__native")
+    return problems, f"{own} + {len(dlls) - 1} of Windows"
+
+
 def check(args):
     dist = args.dist
     problems = []
@@ -135,10 +161,15 @@ def check(args):
         for needed in ("atomics/__init__.py", "atomics/_native.pyi", "atomics/py.typed"):
             if needed not in names:
                 problems.append(f"{name}: no {needed}")
-        if len([n for n in names if re.fullmatch(r"atomics/_native\..+\.so", n)]) != 1:
+        if len([n for n in names if re.fullmatch(r"atomics/_native\..+\.(so|pyd)", n)]) != 1:
             problems.append(f"{name}: not exactly one extension module")
         if not any(n.endswith(".dist-info/licenses/LICENSE") for n in names):
             problems.append(f"{name}: no license file")
+        if policy == POLICIES["windows"]:
+            found, summary = windows_imports(path, python)
+            problems += [f"{name}: {p}" for p in found]
+            rows.append((name, os.path.getsize(path), policy, summary))
+            continue
         report = audit(path)
         tag = report["overall_tag"]
         if not tag.startswith(policy + "_") or tag not in name[:-len(".whl")].split("-")[-1].split("."):
