@@ -316,6 +316,13 @@ class ArrayCalls:
                 self.replay_nested(payload, desc)
         if released_now:
             COUNTS["array released mid-call"] += 1
+        if plan and own is not None and len(effects) > len([e for e in effects if e[0] == "release"]):
+            bound = bind_args(*BULK[method], pos, kw)
+            if bound is not None and bound.get("values") is own:
+                # The values are the array's own memory, read once the indices are converted:
+                # after the operations an index made while it was converted (replayed above).
+                plan["values"] = conv_bulk_values(holding(own, at.raw()), at.family, at.width, at.signed)[0]
+                COUNTS["own memory as values after a nested call"] += 1
         for x, snap in mutable:
             assert bytes(x) == snap, f"{desc}: an argument object was modified"
         if error is not None:
@@ -394,3 +401,13 @@ class ArrayCalls:
             return
         for i, x in zip(idx, xs):
             at.cells[i].u = apply(method, at.cells[i].u, x, w, at.family, at.signed)[0]
+
+
+def holding(buffer, data):
+    """A copy of `buffer` (a numpy array or a memoryview, C-contiguous) holding the bytes
+    `data`, of the same format."""
+    if np is not None and isinstance(buffer, np.ndarray):
+        copy = buffer.copy()
+        copy.view(np.uint8)[:] = np.frombuffer(data, np.uint8)
+        return copy
+    return memoryview(bytearray(data)).cast(memoryview(buffer).format)
