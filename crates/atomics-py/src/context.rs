@@ -34,16 +34,18 @@ impl ViewContextBase {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The core made by `_init`, if any, once `change` has updated the state (under the lock;
-    /// the caller releases the core without it, since releasing waits for operations).
-    fn update(
-        &self,
-        py: Python<'_>,
-        change: impl FnOnce(&mut State) -> PyResult<()>,
-    ) -> PyResult<Option<Py<AtomicCore>>> {
-        let mut state = self.state();
-        change(&mut state)?;
-        Ok(state.made.as_ref().map(|(core, _)| core.clone_ref(py)))
+    /// Updates the state with `change` (under the lock), then releases the memory `_init`
+    /// exported, if any (without the lock: a release waits for the operations in flight).
+    fn release_after(&self, py: Python<'_>, change: impl FnOnce(&mut State) -> PyResult<()>) -> PyResult<()> {
+        let core = {
+            let mut state = self.state();
+            change(&mut state)?;
+            state.made.as_ref().map(|(core, _)| core.clone_ref(py))
+        };
+        if let Some(core) = core {
+            core.get().release(py);
+        }
+        Ok(())
     }
 }
 
@@ -124,29 +126,21 @@ impl ViewContextBase {
         exc_tb: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
         let _ = (exc_type, exc_val, exc_tb);
-        let core = self.update(py, |state| {
+        self.release_after(py, |state| {
             state.exited = true;
             state.released = true;
             Ok(())
-        })?;
-        if let Some(core) = core {
-            core.get().release(py);
-        }
-        Ok(())
+        })
     }
 
     /// Releases the buffer now (for every view of this context). Not while open.
     fn release(&self, py: Python<'_>) -> PyResult<()> {
-        let core = self.update(py, |state| {
+        self.release_after(py, |state| {
             if state.entered && !state.exited {
                 return Err(PyValueError::new_err("Cannot call 'release' while context is open."));
             }
             state.released = true;
             Ok(())
-        })?;
-        if let Some(core) = core {
-            core.get().release(py);
-        }
-        Ok(())
+        })
     }
 }
