@@ -22,6 +22,7 @@ from .base import Atomic, AtomicBytes, AtomicFloat, AtomicInt, AtomicIntegral, A
 
 __all__ = [
     "AtomicCore",
+    "AtomicViewContextBase",
     "AtomicMemoryBase",
     "AtomicBase",
     "AtomicIntegralBase",
@@ -98,6 +99,18 @@ class Alignment:
 @final
 class AtomicCore:
     def __new__(cls, buffer: _Memory, is_integral: object, is_signed: object) -> Self: ...
+    def release(self) -> None: ...
+
+@disjoint_base
+class AtomicViewContextBase:
+    def __new__(cls, *_args: object, **_kwargs: object) -> Self: ...
+    @property
+    def _core(self) -> AtomicCore | None: ...
+    def _init(self, buffer: _Memory, is_integral: object, is_signed: object) -> None: ...
+    def __enter__(self) -> AtomicBase: ...
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc_val: BaseException | None, exc_tb: TracebackType | None
+    ) -> None: ...
     def release(self) -> None: ...
 
 # ---------------------------------------------------------------------------------------

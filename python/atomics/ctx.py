@@ -5,54 +5,18 @@ until the context exits or is released. Views from it share that memory; droppin
 the context itself while open, never releases it for the others.
 """
 
-from ._native import AtomicCore
+from ._native import AtomicViewContextBase as _AtomicViewContextBase
 from .view import AtomicBytesView, AtomicFloatView, AtomicIntegralView, AtomicIntView, AtomicUintView, AtomicView
 
 
-class AtomicViewContext:
-    """The context of an ``AtomicView``."""
+class AtomicViewContext(_AtomicViewContextBase):
+    """The context of an ``AtomicView``. ``__enter__`` gives the view (once), ``__exit__``
+    and ``release()`` release the buffer (native: ``AtomicViewContextBase``)."""
 
     _view_class = AtomicView
 
     def __init__(self, *, buffer, is_integral, is_signed):
         self._init(buffer, is_integral, is_signed)
-
-    def _init(self, buffer, is_integral, is_signed):
-        if "_core" in self.__dict__:
-            raise ValueError("AtomicViewContext object cannot be re-initialised.")
-        core = AtomicCore(buffer, is_integral, is_signed)
-        try:
-            # made now, so that a buffer the view refuses (a float view of other than 4 or 8
-            # bytes) is refused here, and released at once, rather than by __enter__
-            view = self._view_class(core)
-        except BaseException:
-            core.release()
-            raise
-        self._core = core
-        self._view = view
-        self._entered = False
-        self._exited = False
-        self._released = False
-
-    def __enter__(self):
-        if self._entered:
-            raise ValueError("Cannot open context multiple times.")
-        if self._released:
-            raise ValueError("Cannot open context after calling 'release'.")
-        self._entered = True
-        return self._view
-
-    def __exit__(self, exc_type, exc_val, exc_tb):
-        self._exited = True
-        self._released = True
-        self._core.release()
-
-    def release(self):
-        """Releases the buffer now (for every view of this context). Not while open."""
-        if self._entered and not self._exited:
-            raise ValueError("Cannot call 'release' while context is open.")
-        self._released = True
-        self._core.release()
 
 
 class AtomicIntegralViewContext(AtomicViewContext):

@@ -1,18 +1,12 @@
-from types import TracebackType
-
-from ._native import _Memory
+from ._native import AtomicViewContextBase, _Memory
 from .view import AtomicBytesView, AtomicFloatView, AtomicIntegralView, AtomicIntView, AtomicUintView, AtomicView
 
 # Each context is a context manager of its kind of view: `with atomicview(buf, UINT) as v`
 # makes `v` an AtomicUintView.
 
-class AtomicViewContext:
+class AtomicViewContext(AtomicViewContextBase):
     def __init__(self, *, buffer: _Memory, is_integral: bool, is_signed: bool) -> None: ...
     def __enter__(self) -> AtomicView: ...
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc_val: BaseException | None, exc_tb: TracebackType | None
-    ) -> None: ...
-    def release(self) -> None: ...
 
 class AtomicIntegralViewContext(AtomicViewContext):
     def __init__(self, *, buffer: _Memory, is_signed: bool) -> None: ...

@@ -36,7 +36,11 @@ pub(crate) struct AtomicCore {
 impl AtomicCore {
     /// Exports `buffer` (pinning it) and checks that atomics of its size work on it.
     #[new]
-    fn new(buffer: &Bound<'_, PyAny>, is_integral: &Bound<'_, PyAny>, is_signed: Py<PyAny>) -> PyResult<Self> {
+    pub(crate) fn new(
+        buffer: &Bound<'_, PyAny>,
+        is_integral: &Bound<'_, PyAny>,
+        is_signed: Py<PyAny>,
+    ) -> PyResult<Self> {
         let integral = is_integral.is_truthy()?;
         let (backing, ptr, len, readonly) = Backing::from_buffer(buffer, "Keyword argument")?;
         // SAFETY: the export pins `len` bytes at `ptr`, writable unless `readonly`, for as long
@@ -46,7 +50,7 @@ impl AtomicCore {
     }
 
     /// Releases the buffer for the context and all its views (idempotent).
-    fn release(&self, py: Python<'_>) {
+    pub(crate) fn release(&self, py: Python<'_>) {
         self.backing.release(py)
     }
 }
@@ -281,7 +285,7 @@ impl AtomicBase {
     }
 
     /// Makes the object a view of `core`'s memory.
-    fn _init_view(slf: &Bound<'_, Self>, core: &Bound<'_, PyAny>) -> PyResult<()> {
+    pub(crate) fn _init_view(slf: &Bound<'_, Self>, core: &Bound<'_, PyAny>) -> PyResult<()> {
         let py = slf.py();
         slf.as_super().get().init("AtomicView", || {
             let core = core

@@ -15,6 +15,7 @@ mod buffer;
 mod bulk;
 mod cmpxchg;
 mod compat;
+mod context;
 mod convert;
 mod errors;
 mod fastcall;
@@ -33,6 +34,7 @@ mod values;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     compat::init(m.py())?;
     m.add_class::<atomic::AtomicCore>()?;
+    m.add_class::<context::ViewContextBase>()?;
     m.add_class::<atomic::AtomicMemoryBase>()?;
     m.add_class::<atomic::AtomicBase>()?;
     m.add_class::<atomic::AtomicIntegralBase>()?;
