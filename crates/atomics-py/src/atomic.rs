@@ -72,6 +72,12 @@ impl AtomicMemoryBase {
         self.handle.get().ok_or_else(released_error)
     }
 
+    /// The memory, if `__init__` gave it some.
+    #[inline(always)]
+    pub(crate) fn try_handle(&self) -> Option<&Handle> {
+        self.handle.get()
+    }
+
     /// Gives the object its memory, once; `what` names the object in the refusal.
     pub(crate) fn init(&self, what: &str, make: impl FnOnce() -> PyResult<Handle>) -> PyResult<()> {
         let reinit = || PyValueError::new_err(format!("{what} object cannot be re-initialised."));

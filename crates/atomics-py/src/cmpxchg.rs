@@ -17,7 +17,6 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::{null, null_mut};
 use std::sync::atomic::{AtomicPtr, Ordering};
 
-use pyo3::exceptions::PyMemoryError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 
@@ -122,22 +121,49 @@ fn create_type(py: Python<'_>) -> PyResult<*mut ffi::PyTypeObject> {
 #[inline]
 pub(crate) fn new_result<'py>(success: bool, expected: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let py = expected.py();
+    // SAFETY: `expected` is a new reference, which the result takes.
+    let object = unsafe { new_result_object(success, expected.into_ptr()) };
+    // SAFETY: a new reference, or NULL with an exception set.
+    unsafe { Bound::from_owned_ptr_or_err(py, object) }
+}
+
+/// [`new_result`] for callers of the C API: takes the reference `expected`; returns a new
+/// reference, or NULL with `MemoryError` set (having dropped `expected`).
+///
+/// # Safety
+/// `expected` is an owned reference to a valid object; the thread is attached.
+#[inline(always)]
+pub(crate) unsafe fn new_result_object(success: bool, expected: *mut ffi::PyObject) -> *mut ffi::PyObject {
     let tp = TYPE.load(Ordering::Acquire);
-    assert!(!tp.is_null(), "CmpxchgResult is made when the module is initialised");
+    if tp.is_null() {
+        // SAFETY: `expected` is owned; the error indicator is set with the thread attached.
+        unsafe {
+            ffi::Py_DECREF(expected);
+            ffi::PyErr_SetString(
+                ffi::PyExc_SystemError,
+                c"CmpxchgResult is made when the module is initialised".as_ptr(),
+            );
+        }
+        return null_mut();
+    }
     // SAFETY: `tp` is the live, exact type, whose instances are `ResultObject`s that are not
-    // garbage-collected, so `PyObject_Malloc` + `PyObject_Init` is how CPython itself makes
-    // one (`PyObject_Init` takes the reference to a heap type that the instance holds). Both
-    // fields are set before the object is visible to anyone.
+    // garbage-collected, so `PyObject_Malloc` (or a freed one's memory) + `PyObject_Init` is
+    // how CPython itself makes one (`PyObject_Init` takes the reference to a heap type that
+    // the instance holds). Both fields are set before the object is visible to anyone.
     unsafe {
-        let object = ffi::PyObject_Malloc(size_of::<ResultObject>()).cast::<ResultObject>();
+        let mut object = free_list::take();
         if object.is_null() {
-            return Err(PyMemoryError::new_err("no memory for a CmpxchgResult"));
+            object = ffi::PyObject_Malloc(size_of::<ResultObject>()).cast::<ResultObject>();
+        }
+        if object.is_null() {
+            ffi::Py_DECREF(expected);
+            return ffi::PyErr_NoMemory();
         }
         ffi::PyObject_Init(object.cast(), tp);
         let flag = if success { ffi::Py_True() } else { ffi::Py_False() };
         (*object).success = new_ref(flag);
-        (*object).expected = expected.into_ptr();
-        Ok(Bound::from_owned_ptr(py, object.cast()))
+        (*object).expected = expected;
+        object.cast()
     }
 }
 
@@ -188,10 +214,91 @@ unsafe extern "C" fn tp_dealloc(object: *mut ffi::PyObject) {
         let expected = std::mem::replace(&mut (*this).expected, null_mut());
         ffi::Py_XDECREF(success);
         ffi::Py_XDECREF(expected);
-        if let Some(free) = (*tp).tp_free {
-            free(object.cast());
+        let exact = tp == TYPE.load(Ordering::Relaxed);
+        if !(exact && free_list::keep(this)) {
+            if let Some(free) = (*tp).tp_free {
+                free(object.cast());
+            }
         }
         ffi::Py_DECREF(tp.cast());
+    }
+}
+
+/// Freed results of the exact type, kept for the next ones, as CPython keeps freed floats
+/// and tuples: a compare-exchange then costs no allocation. GIL builds only, where the GIL
+/// orders every use of the list (results are made and freed only by attached threads, and
+/// the module refuses subinterpreters, which could run under a GIL of their own).
+/// Free-threaded builds allocate each result.
+#[cfg(not(Py_GIL_DISABLED))]
+mod free_list {
+    use std::cell::UnsafeCell;
+    use std::ptr::null_mut;
+
+    use super::ResultObject;
+
+    const CAPACITY: usize = 16;
+
+    struct List {
+        len: usize,
+        items: [*mut ResultObject; CAPACITY],
+    }
+
+    struct Shared(UnsafeCell<List>);
+
+    // SAFETY: the list is only used by threads holding the GIL (see the module comment).
+    unsafe impl Sync for Shared {}
+
+    static LIST: Shared = Shared(UnsafeCell::new(List { len: 0, items: [null_mut(); CAPACITY] }));
+
+    /// The memory of a freed result (its fields stale, its reference count zero), or NULL.
+    ///
+    /// # Safety
+    /// The GIL is held.
+    #[inline(always)]
+    pub(super) unsafe fn take() -> *mut ResultObject {
+        // SAFETY: the GIL is held: no other use of the list runs meanwhile.
+        let list = unsafe { &mut *LIST.0.get() };
+        if list.len == 0 {
+            return null_mut();
+        }
+        list.len -= 1;
+        list.items[list.len]
+    }
+
+    /// Keeps `object`, a deallocated result of the exact type allocated by `PyObject_Malloc`,
+    /// unless the list is full; false when the caller must free it.
+    ///
+    /// # Safety
+    /// The GIL is held.
+    #[inline(always)]
+    pub(super) unsafe fn keep(object: *mut ResultObject) -> bool {
+        // SAFETY: as for `take`.
+        let list = unsafe { &mut *LIST.0.get() };
+        if list.len == CAPACITY {
+            return false;
+        }
+        list.items[list.len] = object;
+        list.len += 1;
+        true
+    }
+}
+
+#[cfg(Py_GIL_DISABLED)]
+mod free_list {
+    use super::ResultObject;
+
+    /// # Safety
+    /// None (the signature of the GIL builds' list).
+    #[inline(always)]
+    pub(super) unsafe fn take() -> *mut ResultObject {
+        std::ptr::null_mut()
+    }
+
+    /// # Safety
+    /// None (as above).
+    #[inline(always)]
+    pub(super) unsafe fn keep(_object: *mut ResultObject) -> bool {
+        false
     }
 }
 

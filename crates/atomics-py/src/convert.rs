@@ -150,17 +150,25 @@ pub(crate) fn bits_to_int(py: Python<'_>, bits: u128, width: Width, signed: bool
         let Ok(int) = if signed { (bits as i128).into_pyobject(py) } else { bits.into_pyobject(py) };
         return Ok(int.into_any());
     }
-    let ptr = if signed {
-        let shift = 64 - width.bits();
-        let value = ((bits as u64) << shift) as i64 >> shift;
+    // SAFETY: `ptr` is a new reference or NULL with an exception set.
+    unsafe { Bound::from_owned_ptr_or_err(py, word_to_int(bits as u64, width, signed)) }
+}
+
+/// The Python int whose `width`-byte bit pattern is `bits` (`width` at most 8): a new
+/// reference, or NULL with an exception set.
+#[inline(always)]
+pub(crate) fn word_to_int(bits: u64, width: Width, signed: bool) -> *mut ffi::PyObject {
+    let shift = 64 - width.bits();
+    let value = (bits << shift) as i64 >> shift;
+    if signed && value < 0 {
         // SAFETY: plain constructor; returns a new reference or NULL with an exception set.
         unsafe { ffi::PyLong_FromLongLong(value) }
     } else {
+        // The unsigned constructor, for every value it can take: it counts the digits of a
+        // large value in fewer steps than the signed one (about 20 instructions fewer on 3.11).
         // SAFETY: as above.
-        unsafe { ffi::PyLong_FromUnsignedLongLong(bits as u64) }
-    };
-    // SAFETY: `ptr` is a new reference or NULL with an exception set.
-    unsafe { Bound::from_owned_ptr_or_err(py, ptr) }
+        unsafe { ffi::PyLong_FromUnsignedLongLong(if signed { value as u64 } else { bits }) }
+    }
 }
 
 /// A bit index: any int (out-of-range values, huge ones included, are the core's business).

@@ -147,14 +147,19 @@ pub(crate) unsafe fn call(
         let slf = unsafe { Borrowed::from_ptr(py, slf) };
         body(py, slf, &args).map(Bound::into_ptr)
     }));
-    // The fast path above never drops a Python reference. Errors do (PyO3 defers drops made
-    // without its attach count to a pool), so they are raised inside a real attach, which
-    // also drains that pool.
-    let error = match result {
-        Ok(Ok(ptr)) => return ptr,
-        Ok(Err(error)) => error,
-        Err(panic) => panic_error(panic),
-    };
+    // The fast path above never drops a Python reference; errors do (see `raise`).
+    match result {
+        Ok(Ok(ptr)) => ptr,
+        Ok(Err(error)) => raise(error),
+        Err(panic) => raise(panic_error(panic)),
+    }
+}
+
+/// Raises `error`: sets it as the current exception and returns the NULL that says so.
+/// Errors drop Python references (PyO3 defers drops made without its attach count to a
+/// pool), so they are raised inside a real attach, which also drains that pool.
+#[cold]
+pub(crate) fn raise(error: PyErr) -> *mut ffi::PyObject {
     Python::attach(|py| error.restore(py));
     std::ptr::null_mut()
 }

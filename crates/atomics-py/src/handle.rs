@@ -189,6 +189,14 @@ impl Handle {
         Ok(Target::new(region, &self.backing, self.kind))
     }
 
+    /// The single atomic as family `V` sees it, or `None` if this is an empty array; released
+    /// or not (for `fast.rs`, whose `Target::try_apply` refuses released memory).
+    #[inline(always)]
+    pub(crate) fn try_target<V: Values>(&self) -> Option<Target<'_, V>> {
+        let region = self.array.get(0).ok()?;
+        Some(Target::new(region, &self.backing, self.kind))
+    }
+
     /// Element `index` (an int; negative counts from the end) as family `V` sees it, or the
     /// released `ValueError` (checked first, as for [`Handle::target`]).
     #[inline(always)]

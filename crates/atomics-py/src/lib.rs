@@ -18,6 +18,7 @@ mod compat;
 mod context;
 mod convert;
 mod errors;
+mod fast;
 mod fastcall;
 mod guard;
 mod handle;

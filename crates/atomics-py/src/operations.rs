@@ -19,6 +19,7 @@ use crate::array::{AtomicBytesArrayBase, AtomicFloatArrayBase, AtomicIntegralArr
 use crate::atomic::{AtomicBytesBase, AtomicFloatBase, AtomicIntegralBase, AtomicMemoryBase};
 use crate::convert::memory_order;
 use crate::errors::core_error;
+use crate::fast::try_operation;
 use crate::fastcall::{call, given, optional, Arg, Function, MAX_PARAMS};
 use crate::target::param_name;
 use crate::values::{Bytes, Floats, Ints, Values};
@@ -127,6 +128,28 @@ impl Names {
 /// `install_operations` gave it to: a subclass of `AtomicBase` (of `AtomicArrayBase` when
 /// `ELEMENT`) of family `V`.
 unsafe extern "C" fn method<V: Values, const ROW: u8, const ELEMENT: bool>(
+    slf: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    if let (false, Row::Op(op), Family::Int) = (ELEMENT, const { Row::of(ROW) }, V::FAMILY) {
+        // SAFETY: guaranteed by the caller (`slf` is of integer family `V`).
+        if let Some(result) = unsafe { try_operation::<V>(op, slf, args, nargs, kwnames) } {
+            return result;
+        }
+    }
+    // SAFETY: guaranteed by the caller.
+    unsafe { general::<V, ROW, ELEMENT>(slf, args, nargs, kwnames) }
+}
+
+/// [`method`] the general way: every form of call, with `atomics` 1.0's errors. A function of
+/// its own, so that the common call above pays for none of its frame.
+///
+/// # Safety
+/// As for [`method`].
+#[inline(never)]
+unsafe fn general<V: Values, const ROW: u8, const ELEMENT: bool>(
     slf: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
     nargs: ffi::Py_ssize_t,

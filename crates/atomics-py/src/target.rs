@@ -104,6 +104,22 @@ impl<V: Values> Target<'_, V> {
         V::build(py, bits, self.region.width(), self.kind == ValueKind::Int)
     }
 
+    pub(crate) fn width(&self) -> atomics_core::Width {
+        self.region.width()
+    }
+
+    pub(crate) fn signed(&self) -> bool {
+        self.kind == ValueKind::Int
+    }
+
+    /// Operation `op` with `operand` in `order`, or `None`, having changed nothing, when the
+    /// memory is released or the core refuses it (`fast.rs`).
+    #[inline(always)]
+    pub(crate) fn try_apply(&self, op: OpType, operand: Operand, order: MemoryOrder) -> Option<Outcome> {
+        let outcome = self.enter().ok()?.apply(op, self.kind, operand, order);
+        outcome.ok()
+    }
+
     /// The value, read with the default order (`str()`, `int()`, `a[i]`).
     pub(crate) fn value<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.operate(py, OpType::Load, &[None])
