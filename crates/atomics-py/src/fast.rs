@@ -1,50 +1,152 @@
-//! The common call of an integer atomic's operation, in as few instructions as it takes: the
-//! operands by position, each an exact `int` within two of CPython's digits, and the default
-//! order (`a.load()`, `a.fetch_add(1)`, `a.cmpxchg_strong(e, d)`, `a.bit_test_set(3)`).
+//! The common calls of an integer atomic's operations, in as few instructions as they take:
+//! the operands by position, each an exact `int` within two of CPython's digits, and the
+//! orders, if any, after them or by name (`a.load()`, `a.fetch_add(1)`,
+//! `a.cmpxchg_strong(e, d)`, `a.bit_test_set(3)`, `a.store(v, MemoryOrder.RELEASE)`,
+//! `a.load(order=m)`). The call without orders, the most common, is apart and has its
+//! orders constant.
 //!
 //! Every method of a single integer atomic tries [`try_operation`] first. It reads and checks
-//! without side effects, and gives up (`None`) on anything else: an order or any keyword, a
-//! missing or extra argument, an operand of another type or size, released memory, width 16,
-//! an operation the memory refuses. (Binding orders here too, by position and by name, made
-//! the common call 80-110 instructions dearer and the calls with orders little cheaper.) The method then takes the general way (`target.rs`), which does everything
-//! again and raises what `atomics` 1.0 raises. Once the operation has run, this path answers
-//! whatever happens: an error building the result is raised, never retried.
+//! without side effects, and gives up (`None`) on anything else: an operand by name, a
+//! missing or extra argument, an operand of another type or size, an order that is not one,
+//! released memory, width 16, an operation or order the memory or the core refuses. The
+//! method then takes the general way (`target.rs`), which does everything again and raises
+//! what `atomics` 1.0 raises. Once the operation has run, this path answers whatever
+//! happens: an error building the result is raised, never retried.
 //!
 //! What it saves is the general way's scaffolding: binding parameter names, the unwind guard,
 //! results and errors passed as `PyResult`s, the conversions' slower cases. It is written
 //! against the C API, returns new references or NULL with an exception set, and never panics.
 
-use atomics_core::{Core, MemoryOrder, OpType, Operand, Outcome, Returns, Width};
+use std::ptr::null_mut;
+
+use atomics_core::{Core, MemoryOrder, OpType, Operand, Outcome, Param, Returns, Width};
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::Borrowed;
+use pyo3::{intern, Borrowed};
 
 use crate::atomic::AtomicMemoryBase;
 use crate::cmpxchg::new_result_object;
 use crate::compat;
 use crate::convert::word_to_int;
+use crate::fastcall::MAX_PARAMS;
 use crate::values::Values;
 
-/// Operation `op` on the single integer atomic `slf`, called with the `nargs` positional
-/// arguments `args` then one per name of `kwnames` (NULL: none); `None` when this is not the
-/// common call.
+/// Operation `OP` (the `OpType`'s value) on the single integer atomic `slf`, called with the
+/// `nargs` positional arguments `args` then one per name of `kwnames` (NULL: none); `None`
+/// when this is not a common call.
 ///
 /// # Safety
 /// `slf` is an instance of a subclass of `AtomicMemoryBase` of family `V` (an integer
 /// family); `args`, `nargs` and `kwnames` are what CPython passed to a `METH_FASTCALL |
 /// METH_KEYWORDS` function; the thread is attached.
 #[inline(always)]
-pub(crate) unsafe fn try_operation<V: Values>(
-    op: OpType,
+pub(crate) unsafe fn try_operation<V: Values, const OP: u8>(
     slf: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
     nargs: ffi::Py_ssize_t,
     kwnames: *mut ffi::PyObject,
 ) -> Option<*mut ffi::PyObject> {
-    let operands = operands(op);
-    if !kwnames.is_null() || nargs as usize != operands {
+    const SEQ_CST: MemoryOrder = MemoryOrder::SeqCst;
+    let op = (const { OpType::from_value(OP as i64) })?;
+    if kwnames.is_null() && nargs as usize == operands(op) {
+        // SAFETY: forwarded from the caller; the operands are the positional arguments.
+        unsafe { apply::<V>(op, slf, args, SEQ_CST, SEQ_CST) }
+    } else {
+        // SAFETY: forwarded from the caller.
+        unsafe { try_with_orders::<V, OP>(slf, args, nargs, kwnames) }
+    }
+}
+
+/// [`try_operation`] of a call that gives orders, by position after the operands or by name:
+/// a function of its own, so that the call without orders keeps its orders constant.
+///
+/// # Safety
+/// As for [`try_operation`].
+#[inline(never)]
+unsafe fn try_with_orders<V: Values, const OP: u8>(
+    slf: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> Option<*mut ffi::PyObject> {
+    let op = (const { OpType::from_value(OP as i64) })?;
+    let (params, operands, nargs) = (op.params(), operands(op), nargs as usize);
+    if nargs < operands || nargs > params.len() {
         return None;
     }
+    let mut given = [null_mut(); MAX_PARAMS];
+    for (i, slot) in given.iter_mut().enumerate().take(nargs) {
+        // SAFETY: CPython passes `nargs` arguments.
+        *slot = unsafe { *args.add(i) };
+    }
+    if !kwnames.is_null() {
+        // SAFETY: `kwnames` is a tuple of str whose values follow the positional ones.
+        let keywords = unsafe { ffi::PyTuple_GET_SIZE(kwnames) } as usize;
+        for k in 0..keywords {
+            // SAFETY: `k` is in range; the item is a borrowed str.
+            let key = unsafe { ffi::PyTuple_GET_ITEM(kwnames, k as ffi::Py_ssize_t) };
+            // Compared by identity: the names in a call's `kwnames` are interned by the
+            // compiler, as are these; any other string leaves the call to the general way.
+            let i = params.iter().position(|&param| order_name(param).is_some_and(|name| name == key))?;
+            if !given[i].is_null() {
+                return None;
+            }
+            // SAFETY: value `k` of the keywords follows the positional values.
+            given[i] = unsafe { *args.add(nargs + k) };
+        }
+    }
+    let (mut order, mut failure) = (MemoryOrder::SeqCst, MemoryOrder::SeqCst);
+    for (&param, &obj) in params.iter().zip(&given).skip(operands) {
+        if !obj.is_null() {
+            // SAFETY: `obj` is one of the call's arguments, a valid object.
+            let given = unsafe { small_order(obj) }?;
+            match param {
+                Param::FailureOrder => failure = given,
+                _ => order = given,
+            }
+        }
+    }
+    // SAFETY: forwarded from the caller; the operands are the first positional arguments.
+    unsafe { apply::<V>(op, slf, args, order, failure) }
+}
+
+/// The interned name of an order parameter of the integer family, if `param` is one.
+fn order_name(param: Param) -> Option<*mut ffi::PyObject> {
+    // SAFETY: only called from `try_with_orders`, with the thread attached.
+    let py = unsafe { Python::assume_attached() };
+    Some(match param {
+        Param::Order => intern!(py, "order").as_ptr(),
+        Param::SuccessOrder => intern!(py, "success").as_ptr(),
+        Param::FailureOrder => intern!(py, "failure").as_ptr(),
+        _ => return None,
+    })
+}
+
+/// The order whose value the int `obj` holds (a `MemoryOrder` is an `IntEnum`), read from its
+/// digits: no Python code runs.
+///
+/// # Safety
+/// `obj` is a valid object; the thread is attached.
+unsafe fn small_order(obj: *mut ffi::PyObject) -> Option<MemoryOrder> {
+    // SAFETY: `obj` is a valid object; the digits are read only from an int.
+    let value = unsafe { (ffi::PyLong_Check(obj) != 0).then(|| compat::int_value_of_two_digits(obj)) };
+    value.flatten().and_then(MemoryOrder::from_value)
+}
+
+/// Operation `op` with the operands `args` (by position, as many as it requires) in `order`
+/// (and `failure` for a compare-exchange); `None`, having changed nothing, when this is not
+/// a common call.
+///
+/// # Safety
+/// As for [`try_operation`], with at least as many positional arguments as `op` requires.
+#[inline(always)]
+unsafe fn apply<V: Values>(
+    op: OpType,
+    slf: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    order: MemoryOrder,
+    failure: MemoryOrder,
+) -> Option<*mut ffi::PyObject> {
     // SAFETY: the caller's guarantee.
     let py = unsafe { Python::assume_attached() };
     // SAFETY: `slf` is an instance of a subclass of `AtomicMemoryBase` (the caller's guarantee).
@@ -54,20 +156,18 @@ pub(crate) unsafe fn try_operation<V: Values>(
     if width == Width::W16 {
         return None;
     }
-    // SAFETY: `nargs` (= `operands`) arguments are there, each a valid object.
+    // SAFETY: the operands are there, each a valid object (the caller's guarantee).
     let arg = |i: usize| unsafe { *args.add(i) };
     // SAFETY: as above.
     let int = |i: usize| unsafe { small_int(arg(i), width, signed) };
-    let operand = match (op.core(), operands) {
-        (Core::CompareExchange { .. }, _) => {
-            Operand::Exchange { expected: int(0)?, desired: int(1)?, failure: MemoryOrder::SeqCst }
-        }
+    let operand = match (op.core(), operands(op)) {
+        (Core::CompareExchange { .. }, _) => Operand::Exchange { expected: int(0)?, desired: int(1)?, failure },
         // SAFETY: as above.
         (Core::BitTest | Core::BitModify(_), _) => Operand::Bit(unsafe { small_index(arg(0)) }?),
         (_, 0) => Operand::None,
         (_, _) => Operand::Value(int(0)?),
     };
-    let outcome = target.try_apply(op, operand, MemoryOrder::SeqCst)?;
+    let outcome = target.try_apply(op, operand, order)?;
     // From here on the operation has happened: answer, whatever it takes (a NULL result
     // carries the exception that CPython set).
     let int = |bits: u128| word_to_int(bits as u64, width, signed);

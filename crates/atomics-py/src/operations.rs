@@ -133,9 +133,9 @@ unsafe extern "C" fn method<V: Values, const ROW: u8, const ELEMENT: bool>(
     nargs: ffi::Py_ssize_t,
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    if let (false, Row::Op(op), Family::Int) = (ELEMENT, const { Row::of(ROW) }, V::FAMILY) {
+    if let (false, Row::Op(_), Family::Int) = (ELEMENT, const { Row::of(ROW) }, V::FAMILY) {
         // SAFETY: guaranteed by the caller (`slf` is of integer family `V`).
-        if let Some(result) = unsafe { try_operation::<V>(op, slf, args, nargs, kwnames) } {
+        if let Some(result) = unsafe { try_operation::<V, ROW>(slf, args, nargs, kwnames) } {
             return result;
         }
     }
