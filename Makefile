@@ -110,7 +110,8 @@ API_TESTS = package classes atomic_factory atomic_objects enums integral_ops ord
 MEMCHECK_TESTS ?= tests/test_fuzz.py tests/test_model.py $(API_TESTS:%=tests/test_%.py) \
 	tests/test_atomicview.py tests/test_views_readonly.py tests/test_view_contexts.py tests/test_view_pinning.py \
 	tests/test_view_classes.py \
-	tests/test_richer_ops.py tests/test_float.py tests/test_readonly_mapping.py tests/test_security.py tests/test_wait.py
+	tests/test_richer_ops.py tests/test_float.py tests/test_readonly_mapping.py tests/test_security.py tests/test_wait.py \
+	tests/test_common_call.py
 # Timing tests (a few milliseconds of slack) cannot hold at valgrind's speed.
 MEMCHECK_SKIP ?= not few_milliseconds and not promptly and not gil_is_released and not float_surface \
 	and not ping_pong

@@ -189,10 +189,10 @@ class ArrayCalls:
             if nb:
                 choices.append(lambda: mmap.mmap(-1, nb))
             if np is not None:
-                choices.append(lambda: np.empty(nb, dtype=np.uint8))
+                choices.append(lambda: np.zeros(nb, dtype=np.uint8))
                 code = array_type_code(at)
                 if code is not None:
-                    choices.append(lambda: np.empty(at.n, dtype=np.dtype(code)))
+                    choices.append(lambda: np.zeros(at.n, dtype=np.dtype(code)))
             if window is not None:
                 adjacent = [s for s in (off - nb, off + nb) if 0 <= s and s + nb <= blen]
                 if adjacent:

@@ -36,6 +36,9 @@ struct ResultObject {
 /// `TYPE` keeps one reference).
 static TYPE: AtomicPtr<ffi::PyTypeObject> = AtomicPtr::new(null_mut());
 
+/// The type's spec (see `create_spec`), never freed.
+static SPEC: AtomicPtr<ffi::PyType_Spec> = AtomicPtr::new(null_mut());
+
 const DOC: &CStr = c"CmpxchgResult(success, expected)
 --
 
@@ -54,6 +57,22 @@ pub(crate) fn add_type(m: &Bound<'_, PyModule>) -> PyResult<()> {
 }
 
 fn create_type(py: Python<'_>) -> PyResult<*mut ffi::PyTypeObject> {
+    let spec = match SPEC.load(Ordering::Acquire) {
+        spec if spec.is_null() => create_spec(),
+        spec => spec,
+    };
+    // SAFETY: `spec` and everything it points to is valid and lives forever.
+    let tp = unsafe { ffi::PyType_FromSpec(spec) };
+    if tp.is_null() {
+        return Err(PyErr::fetch(py));
+    }
+    TYPE.store(tp.cast(), Ordering::Release);
+    Ok(tp.cast())
+}
+
+/// The type's spec, made once per process (and kept in `SPEC`, where leak checkers see it:
+/// nothing else refers to it once the type is made).
+fn create_spec() -> *mut ffi::PyType_Spec {
     // The members, methods, slots and spec must outlive the type (CPython 3.9-3.11 keep
     // pointers into them): they are made once per process and never freed.
     let member = |name: &'static CStr, offset: usize, doc: &'static CStr| ffi::PyMemberDef {
@@ -108,13 +127,8 @@ fn create_type(py: Python<'_>) -> PyResult<*mut ffi::PyTypeObject> {
         flags: (ffi::Py_TPFLAGS_DEFAULT | ffi::Py_TPFLAGS_BASETYPE) as _,
         slots: slots.as_mut_ptr(),
     }));
-    // SAFETY: `spec` and everything it points to is valid and lives forever.
-    let tp = unsafe { ffi::PyType_FromSpec(spec) };
-    if tp.is_null() {
-        return Err(PyErr::fetch(py));
-    }
-    TYPE.store(tp.cast(), Ordering::Release);
-    Ok(tp.cast())
+    SPEC.store(spec, Ordering::Release);
+    spec
 }
 
 /// A new `CmpxchgResult(success, expected)`: the fast path of every compare-exchange.
