@@ -170,7 +170,8 @@ def test_writes_through_the_mapping_would_fault():
         "ctypes.memset(numpy.frombuffer(m, dtype=numpy.uint8).ctypes.data, 1, 1)\n"
         "print('written')\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    # A generous limit: importing numpy under emulation (qemu) on a busy machine took over 60 s.
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == -signal.SIGSEGV, (done.returncode, done.stdout, done.stderr)
 
 
