@@ -192,11 +192,22 @@ fn given_memory_order(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<MemoryOrde
     let Ok(int) = obj.cast::<PyInt>() else {
         return not_an_int_order(obj, name);
     };
-    // SAFETY: `int` is an int (its layout is `PyLongObject`'s), so no Python code runs.
-    match unsafe { compat::int_value_of_two_digits(int.as_ptr()) }.and_then(MemoryOrder::from_value) {
+    // SAFETY: `int` is an int.
+    match unsafe { order_of_int(int.as_ptr()) } {
         Some(order) => Ok(order),
         None => large_int_order(int),
     }
+}
+
+/// The order whose value `int` holds, read from its digits; `None` for any other value.
+///
+/// # Safety
+/// `int` is an exact or derived `int` (its layout is `PyLongObject`'s, so no Python code
+/// runs); the thread is attached.
+#[inline(always)]
+pub(crate) unsafe fn order_of_int(int: *mut ffi::PyObject) -> Option<MemoryOrder> {
+    // SAFETY: the caller's guarantee.
+    unsafe { compat::int_value_of_two_digits(int) }.and_then(MemoryOrder::from_value)
 }
 
 /// [`given_memory_order`] of an int that is not the value of an order read from its digits.

@@ -27,7 +27,7 @@ use pyo3::{intern, Borrowed};
 use crate::atomic::AtomicMemoryBase;
 use crate::cmpxchg::new_result_object;
 use crate::compat;
-use crate::convert::word_to_int;
+use crate::convert::{order_of_int, word_to_int};
 use crate::fastcall::MAX_PARAMS;
 use crate::values::Values;
 
@@ -128,9 +128,8 @@ fn order_name(param: Param) -> Option<*mut ffi::PyObject> {
 /// # Safety
 /// `obj` is a valid object; the thread is attached.
 unsafe fn small_order(obj: *mut ffi::PyObject) -> Option<MemoryOrder> {
-    // SAFETY: `obj` is a valid object; the digits are read only from an int.
-    let value = unsafe { (ffi::PyLong_Check(obj) != 0).then(|| compat::int_value_of_two_digits(obj)) };
-    value.flatten().and_then(MemoryOrder::from_value)
+    // SAFETY: `obj` is a valid object; its digits are read only if it is an int.
+    unsafe { (ffi::PyLong_Check(obj) != 0).then(|| order_of_int(obj)) }.flatten()
 }
 
 /// Operation `op` with the operands `args` (by position, as many as it requires) in `order`
@@ -163,7 +162,7 @@ unsafe fn apply<V: Values>(
     let operand = match (op.core(), operands(op)) {
         (Core::CompareExchange { .. }, _) => Operand::Exchange { expected: int(0)?, desired: int(1)?, failure },
         // SAFETY: as above.
-        (Core::BitTest | Core::BitModify(_), _) => Operand::Bit(unsafe { small_index(arg(0)) }?),
+        (Core::BitTest | Core::BitModify(_), _) => Operand::Bit(unsafe { exact_small_int(arg(0)) }?),
         (_, 0) => Operand::None,
         (_, _) => Operand::Value(int(0)?),
     };
@@ -202,13 +201,13 @@ const fn operands(op: OpType) -> usize {
     n
 }
 
-/// The value of `obj` as a bit index, when it is an exact `int` of at most two digits (the
-/// core refuses an index out of range).
+/// The value of `obj` when it is an exact `int` of at most two digits: a bit index as it is
+/// (the core refuses one out of range), an operand once [`small_int`] has checked its range.
 ///
 /// # Safety
 /// `obj` is a valid object; the thread is attached.
 #[inline(always)]
-unsafe fn small_index(obj: *mut ffi::PyObject) -> Option<i64> {
+unsafe fn exact_small_int(obj: *mut ffi::PyObject) -> Option<i64> {
     // SAFETY: `obj` is a valid object; the digits are read only from an exact int.
     unsafe { (ffi::PyLong_CheckExact(obj) != 0).then(|| compat::int_value_of_two_digits(obj)) }.flatten()
 }
@@ -220,12 +219,8 @@ unsafe fn small_index(obj: *mut ffi::PyObject) -> Option<i64> {
 /// `obj` is a valid object; the thread is attached.
 #[inline(always)]
 unsafe fn small_int(obj: *mut ffi::PyObject, width: Width, signed: bool) -> Option<u128> {
-    // SAFETY: `obj` is a valid object (the caller's guarantee).
-    if unsafe { ffi::PyLong_CheckExact(obj) } == 0 {
-        return None;
-    }
-    // SAFETY: `obj` is an exact int.
-    let value = unsafe { compat::int_value_of_two_digits(obj) }?;
+    // SAFETY: the caller's guarantee.
+    let value = unsafe { exact_small_int(obj) }?;
     let shift = 64 - width.bits();
     let fits = if signed { (value << shift) >> shift == value } else { value >= 0 && value as u128 <= width.mask() };
     fits.then_some(u128::from(value as u64) & width.mask())

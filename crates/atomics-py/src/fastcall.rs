@@ -159,7 +159,7 @@ pub(crate) unsafe fn call(
 /// Errors drop Python references (PyO3 defers drops made without its attach count to a
 /// pool), so they are raised inside a real attach, which also drains that pool.
 #[cold]
-pub(crate) fn raise(error: PyErr) -> *mut ffi::PyObject {
+fn raise(error: PyErr) -> *mut ffi::PyObject {
     Python::attach(|py| error.restore(py));
     std::ptr::null_mut()
 }
