@@ -111,12 +111,18 @@ def test_with_orders_the_short_path_agrees_with_the_general_way(name, call, name
         shorts, general = forms(call, names, orders)
         for short in shorts:
             agree(short, general, lambda: pair(INT, 8, -6), values, (name, orders))
-    # an order by position and the next by name
     if len(names) == 2:
-        s, f = MemoryOrder.ACQ_REL, MemoryOrder.ACQUIRE
-        a, b = pair(INT, 8, -6)
-        got = outcome(lambda: call(a, 5, s, failure=f))
-        assert got == outcome(lambda: call(b, 5, **{fresh("success"): s, fresh("failure"): f}))
+        # one order of two, by position or by either name; both, by name in the other order;
+        # one by position and the next by name
+        for s, f in [(s, f) for s in ORDERS for f in ORDERS] + [(99, 5), (5, 99)]:
+            pairs = [(lambda x, v: call(x, v, s), {"success": s}),
+                     (lambda x, v: call(x, v, success=s), {"success": s}),
+                     (lambda x, v: call(x, v, failure=f), {"failure": f}),
+                     (lambda x, v: call(x, v, failure=f, success=s), {"failure": f, "success": s}),
+                     (lambda x, v: call(x, v, s, failure=f), {"success": s, "failure": f})]
+            for short, by_name in pairs:
+                general = {fresh(n): o for n, o in by_name.items()}
+                agree(short, lambda x, v: call(x, v, **general), lambda: pair(INT, 8, -6), values, (name, by_name))
 
 
 def test_other_forms_take_the_general_way():
@@ -131,7 +137,9 @@ def test_other_forms_take_the_general_way():
     m = MemoryOrder.SEQ_CST
     for call in (lambda x: x.load(m, order=m), lambda x: x.load(m, m), lambda x: x.load(orders=m),
                  lambda x: x.store(1, m, m), lambda x: x.store(value=1), lambda x: x.store(),
-                 lambda x: x.cmpxchg_strong(1, 2, m, m, m), lambda x: x.cmpxchg_strong(1, 2, m, success=m)):
+                 lambda x: x.cmpxchg_strong(1, 2, m, m, m), lambda x: x.cmpxchg_strong(1, 2, m, success=m),
+                 lambda x: x.store(order=m), lambda x: x.cmpxchg_strong(1, success=m), lambda x: x.load(order=m, x=m),
+                 lambda x: x.cmpxchg_strong(1, 2, success=m, failure=m, order=m), lambda x: x.load(m, order=m)):
         got = outcome(lambda: call(a))
         assert got[0] == "raised" and got[1] is TypeError, got
     assert a.load() == b.load() == 0

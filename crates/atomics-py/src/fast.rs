@@ -17,8 +17,6 @@
 //! results and errors passed as `PyResult`s, the conversions' slower cases. It is written
 //! against the C API, returns new references or NULL with an exception set, and never panics.
 
-use std::ptr::null_mut;
-
 use atomics_core::{Core, MemoryOrder, OpType, Operand, Outcome, Param, Returns, Width};
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -28,7 +26,6 @@ use crate::atomic::AtomicMemoryBase;
 use crate::cmpxchg::new_result_object;
 use crate::compat;
 use crate::convert::{order_of_int, word_to_int};
-use crate::fastcall::MAX_PARAMS;
 use crate::values::Values;
 
 /// Operation `OP` (the `OpType`'s value) on the single integer atomic `slf`, called with the
@@ -53,59 +50,50 @@ pub(crate) unsafe fn try_operation<V: Values, const OP: u8>(
         unsafe { apply::<V>(op, slf, args, SEQ_CST, SEQ_CST) }
     } else {
         // SAFETY: forwarded from the caller.
-        unsafe { try_with_orders::<V, OP>(slf, args, nargs, kwnames) }
+        unsafe { try_with_orders::<V>(op, slf, args, nargs as usize, kwnames) }
     }
 }
 
-/// [`try_operation`] of a call that gives orders, by position after the operands or by name:
-/// a function of its own, so that the call without orders keeps its orders constant.
+/// [`try_operation`] of a call that gives orders: by position after the operands, or by name
+/// in the order of the parameters (`order`; `success`, or `success` then `failure`). Other
+/// forms (names out of that order, an order by position and another by name) take the
+/// general way.
 ///
 /// # Safety
 /// As for [`try_operation`].
-#[inline(never)]
-unsafe fn try_with_orders<V: Values, const OP: u8>(
+#[inline(always)]
+unsafe fn try_with_orders<V: Values>(
+    op: OpType,
     slf: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
-    nargs: ffi::Py_ssize_t,
+    nargs: usize,
     kwnames: *mut ffi::PyObject,
 ) -> Option<*mut ffi::PyObject> {
-    let op = (const { OpType::from_value(OP as i64) })?;
-    let (params, operands, nargs) = (op.params(), operands(op), nargs as usize);
-    if nargs < operands || nargs > params.len() {
-        return None;
-    }
-    let mut given = [null_mut(); MAX_PARAMS];
-    for (i, slot) in given.iter_mut().enumerate().take(nargs) {
-        // SAFETY: CPython passes `nargs` arguments.
-        *slot = unsafe { *args.add(i) };
-    }
-    if !kwnames.is_null() {
-        // SAFETY: `kwnames` is a tuple of str whose values follow the positional ones.
+    let (params, operands) = (op.params(), operands(op));
+    let given = if kwnames.is_null() {
+        nargs.checked_sub(operands)?
+    } else if nargs == operands {
+        // SAFETY: `kwnames` is a tuple of str, whose values follow the positional ones.
         let keywords = unsafe { ffi::PyTuple_GET_SIZE(kwnames) } as usize;
-        for k in 0..keywords {
-            // SAFETY: `k` is in range; the item is a borrowed str.
-            let key = unsafe { ffi::PyTuple_GET_ITEM(kwnames, k as ffi::Py_ssize_t) };
+        for (k, &param) in params[operands..].iter().take(keywords).enumerate() {
             // Compared by identity: the names in a call's `kwnames` are interned by the
             // compiler, as are these; any other string leaves the call to the general way.
-            let i = params.iter().position(|&param| order_name(param).is_some_and(|name| name == key))?;
-            if !given[i].is_null() {
+            // SAFETY: `k` is in range; the item is a borrowed str.
+            if unsafe { ffi::PyTuple_GET_ITEM(kwnames, k as ffi::Py_ssize_t) } != order_name(param)? {
                 return None;
             }
-            // SAFETY: value `k` of the keywords follows the positional values.
-            given[i] = unsafe { *args.add(nargs + k) };
         }
-    }
-    let (mut order, mut failure) = (MemoryOrder::SeqCst, MemoryOrder::SeqCst);
-    for (&param, &obj) in params.iter().zip(&given).skip(operands) {
-        if !obj.is_null() {
-            // SAFETY: `obj` is one of the call's arguments, a valid object.
-            let given = unsafe { small_order(obj) }?;
-            match param {
-                Param::FailureOrder => failure = given,
-                _ => order = given,
-            }
-        }
-    }
+        keywords
+    } else {
+        return None;
+    };
+    // SAFETY: the `given` orders follow the operands, each a valid object; `i < given`.
+    let order = |i: usize| unsafe { small_order(*args.add(operands + i)) };
+    let (order, failure) = match (given, params.len() - operands) {
+        (1, 1 | 2) => (order(0)?, MemoryOrder::SeqCst),
+        (2, 2) => (order(0)?, order(1)?),
+        _ => return None,
+    };
     // SAFETY: forwarded from the caller; the operands are the first positional arguments.
     unsafe { apply::<V>(op, slf, args, order, failure) }
 }
