@@ -65,10 +65,11 @@ bench:
 	$$venv/bin/python -m pip install -q --disable-pip-version-check -r bench/requirements.txt && \
 	$$venv/bin/python bench/run.py --command "make bench"
 
-## bench-quick: every benchmark row with tiny n, its instructions counted too (CI smoke run); writes
-## to a temporary directory (or BENCH_OUT=dir), never to docs/benchmarks
+## bench-quick: every benchmark row with tiny n, its instructions counted too (CI smoke run; the
+## extension in the dev-release profile, as `make test` builds it); writes to a temporary
+## directory (or BENCH_OUT=dir), never to docs/benchmarks
 bench-quick:
-	@tools/valgrind.sh >/dev/null && venv=$$(tools/env.sh $(BENCH_PYTHON) release) && \
+	@tools/valgrind.sh >/dev/null && venv=$$(tools/env.sh $(BENCH_PYTHON) dev-release) && \
 	$$venv/bin/python -m pip install -q --disable-pip-version-check -r bench/requirements.txt && \
 	$$venv/bin/python bench/run.py --quick --command "make bench-quick" $(if $(BENCH_OUT),--out "$(BENCH_OUT)")
 

@@ -95,15 +95,15 @@ def debian_python(version):
     return set_up_python("debian-python.sh", version)
 
 
-def build_ours(python, target_dir=None):
-    """tools/env.sh PYTHON release: (venv python, None) or (None, error). With `target_dir`,
+def build_ours(python, target_dir=None, profile="release"):
+    """tools/env.sh PYTHON PROFILE: (venv python, None) or (None, error). With `target_dir`,
     cargo builds there (CARGO_TARGET_DIR) instead of in target/: each switch of interpreter in
     one target directory recompiles PyO3 and the extension, so an interpreter that only this
     harness builds for (3.13t) gets a directory of its own and stays incremental."""
     env = dict(os.environ)
     if target_dir:
         env["CARGO_TARGET_DIR"] = target_dir
-    out = subprocess.run([os.path.join(ROOT, "tools", "env.sh"), python, "release"], cwd=ROOT,
+    out = subprocess.run([os.path.join(ROOT, "tools", "env.sh"), python, profile], cwd=ROOT,
                          capture_output=True, text=True, env=env)
     if out.returncode != 0:
         return None, summarize(out.stderr, "tools/env.sh failed")

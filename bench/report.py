@@ -329,9 +329,10 @@ def markdown(run, chart_name):
             meta["loadavg_start"], meta["loadavg_end"]),
         "- Pythons: %s" % "; ".join("CPython %s (%s)" % (v, p) for v, p in meta["pythons"]),
         "- Command: `%s` (runs `%s`), %s in total" % (meta["command"], meta["argv"], meta["duration"]),
-        "- Source: commit %s%s; package digest %s (extension: release build by tools/env.sh)" % (
+        "- Source: commit %s%s; package digest %s (extension: %s build by tools/env.sh)" % (
             meta["commit"], " with uncommitted changes" if meta["dirty"] else "",
-            ", ".join("%s for %s" % (d, v) for v, d in meta["package_digests"]) or "n/a"),
+            ", ".join("%s for %s" % (d, v) for v, d in meta["package_digests"]) or "n/a",
+            meta.get("profile", "release")),
     ]
     for m in meta.get("merged", []):
         lines.append("- Measured later and merged in: the %s section%s, on %s by `%s` (see %s)" % (

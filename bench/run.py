@@ -102,12 +102,12 @@ class Job:
         self.argv = None  # the measure.py command line
         self.digests = None  # this library: its package digest before and after the measurement
 
-    def setup(self, cache):
+    def setup(self, cache, profile):
         if self.status != "ok" or self.python is not None:
             return
         if self.ours:
             target = os.path.join(cache, "target-" + self.pyver) if self.own_target else None
-            self.python, self.error = envs.build_ours(self.base, target)
+            self.python, self.error = envs.build_ours(self.base, target, profile)
             if self.python is None:
                 self.status = "build failed"
         elif self.pip:
@@ -190,6 +190,13 @@ def peer_jobs(pyver, base, peers, suffix="", sections=OPS):
     makes their keys unique when they are measured on several versions."""
     return [Job(key + suffix, label, adapter, pyver, base=base, pip=pip, module=module, venv_name=key,
                 sections=sections) for key, label, adapter, pip, module in peers]
+
+
+def profile(quick):
+    """The cargo profile this library is built with: release for the figures; the quick run,
+    a smoke test whose numbers are noise, takes the faster-built dev-release (as `make test`
+    builds), so that CI does not build the extension again with fat LTO for each interpreter."""
+    return "dev-release" if quick else "release"
 
 
 def plan(args):
@@ -400,7 +407,7 @@ def main():
     jobs = plan(args)
     print("== setting up %d environments (cache: %s)" % (len(jobs), args.cache), file=sys.stderr, flush=True)
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
-        list(pool.map(lambda job: job.setup(args.cache), jobs))
+        list(pool.map(lambda job: job.setup(args.cache, profile(args.quick)), jobs))
     for job in jobs:
         print("   %-16s %s%s" % (job.key, job.status, ": " + job.error if job.error else ""), file=sys.stderr)
 
@@ -408,6 +415,7 @@ def main():
     meta.update({
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "mode": "quick" if args.quick else "full",
+        "profile": profile(args.quick),
         "command": args.command or " ".join(shlex.quote(a) for a in sys.argv),
         "argv": " ".join([os.path.relpath(sys.executable, ROOT)] + [shlex.quote(a) for a in sys.argv]),
         "loadavg_start": loadavg(),
