@@ -68,6 +68,38 @@ pub(crate) fn init(py: Python<'_>) -> PyResult<()> {
     Ok(())
 }
 
+/// The value of `int` when it is 0 or a positive int of one digit (below 2**30), such as a
+/// `MemoryOrder`, read from its layout (see [`int_value_of_two_digits`]); `None` otherwise.
+///
+/// # Safety
+/// As for [`int_value_of_two_digits`].
+#[inline(always)]
+pub(crate) unsafe fn int_value_of_one_digit(int: *mut ffi::PyObject) -> Option<u32> {
+    if !THIRTY_BIT_DIGITS.load(Ordering::Relaxed) {
+        return None;
+    }
+    // The word before the digits of 0 and of one positive digit: `ob_size` up to 3.11; from
+    // 3.12 on the tag, its bit 2 cleared (3.14 sets it on the cached small ints): zero's sign
+    // is 1, a positive one's 0, the digits counted from bit 3.
+    #[cfg(not(Py_3_12))]
+    const ZERO_AND_ONE_DIGIT: (isize, isize, isize) = (0, 1, 0);
+    #[cfg(Py_3_12)]
+    const ZERO_AND_ONE_DIGIT: (isize, isize, isize) = (1, 1 << 3, 1 << 2);
+    const ZERO: isize = ZERO_AND_ONE_DIGIT.0;
+    const ONE_DIGIT: isize = ZERO_AND_ONE_DIGIT.1;
+    const IGNORED: isize = ZERO_AND_ONE_DIGIT.2;
+    // SAFETY: an int object is its object header, one word, then at least one digit (CPython
+    // always allocates one).
+    unsafe {
+        let word_at = int.cast::<u8>().add(size_of::<ffi::PyObject>());
+        match word_at.cast::<isize>().read() & !IGNORED {
+            ZERO => Some(0),
+            ONE_DIGIT => Some(word_at.add(size_of::<isize>()).cast::<u32>().read()),
+            _ => None,
+        }
+    }
+}
+
 /// The value of `int` when it has at most two digits (|value| < 2**60), read from its digits;
 /// `None` for larger ones, which the caller converts through the C API.
 ///

@@ -207,7 +207,7 @@ fn given_memory_order(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<MemoryOrde
 #[inline(always)]
 pub(crate) unsafe fn order_of_int(int: *mut ffi::PyObject) -> Option<MemoryOrder> {
     // SAFETY: the caller's guarantee.
-    unsafe { compat::int_value_of_two_digits(int) }.and_then(MemoryOrder::from_value)
+    unsafe { compat::int_value_of_one_digit(int) }.and_then(|value| MemoryOrder::from_value(value.into()))
 }
 
 /// [`given_memory_order`] of an int that is not the value of an order read from its digits.
