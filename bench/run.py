@@ -405,9 +405,10 @@ def main():
 
     began = time.time()
     jobs = plan(args)
+    build_profile = profile(args.quick)
     print("== setting up %d environments (cache: %s)" % (len(jobs), args.cache), file=sys.stderr, flush=True)
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
-        list(pool.map(lambda job: job.setup(args.cache, profile(args.quick)), jobs))
+        list(pool.map(lambda job: job.setup(args.cache, build_profile), jobs))
     for job in jobs:
         print("   %-16s %s%s" % (job.key, job.status, ": " + job.error if job.error else ""), file=sys.stderr)
 
@@ -415,7 +416,7 @@ def main():
     meta.update({
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "mode": "quick" if args.quick else "full",
-        "profile": profile(args.quick),
+        "profile": build_profile,
         "command": args.command or " ".join(shlex.quote(a) for a in sys.argv),
         "argv": " ".join([os.path.relpath(sys.executable, ROOT)] + [shlex.quote(a) for a in sys.argv]),
         "loadavg_start": loadavg(),
