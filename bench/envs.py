@@ -95,16 +95,11 @@ def debian_python(version):
     return set_up_python("debian-python.sh", version)
 
 
-def build_ours(python, target_dir=None, profile="release"):
-    """tools/env.sh PYTHON PROFILE: (venv python, None) or (None, error). With `target_dir`,
-    cargo builds there (CARGO_TARGET_DIR) instead of in target/: each switch of interpreter in
-    one target directory recompiles PyO3 and the extension, so an interpreter that only this
-    harness builds for (3.13t) gets a directory of its own and stays incremental."""
-    env = dict(os.environ)
-    if target_dir:
-        env["CARGO_TARGET_DIR"] = target_dir
+def build_ours(python, profile="release"):
+    """tools/env.sh PYTHON PROFILE: (venv python, None) or (None, error). env.sh builds each
+    interpreter in a target directory of its own, so a build made by `make test` is found."""
     out = subprocess.run([os.path.join(ROOT, "tools", "env.sh"), python, profile], cwd=ROOT,
-                         capture_output=True, text=True, env=env)
+                         capture_output=True, text=True)
     if out.returncode != 0:
         return None, summarize(out.stderr, "tools/env.sh failed")
     venv = out.stdout.strip().splitlines()[-1]

@@ -89,7 +89,7 @@ class Job:
     """One library on one interpreter, measured by one measure.py subprocess."""
 
     def __init__(self, key, label, adapter, pyver, python=None, base=None, pip=None, module=None,
-                 ours=False, variants=False, sections=("ops",), pip_args=(), venv_name=None, own_target=False):
+                 ours=False, variants=False, sections=("ops",), pip_args=(), venv_name=None):
         self.key, self.label, self.adapter, self.pyver = key, label, adapter, pyver
         self.python = python  # the interpreter to run measure.py with, once set up
         self.base = base  # the interpreter to make a venv from (peers) or to build for (ours)
@@ -97,7 +97,6 @@ class Job:
         self.ours, self.variants = ours, variants
         self.sections = tuple(sections)  # what measure.py measures: see its --sections
         self.venv_name = venv_name or key  # peers: CACHE/<venv_name>-<python version>
-        self.own_target = own_target  # ours: build in CACHE/target-<pyver>, not target/ (see envs.build_ours)
         self.status, self.error, self.result, self.venv, self.seconds = "ok", None, None, None, None
         self.argv = None  # the measure.py command line
         self.digests = None  # this library: its package digest before and after the measurement
@@ -106,8 +105,7 @@ class Job:
         if self.status != "ok" or self.python is not None:
             return
         if self.ours:
-            target = os.path.join(cache, "target-" + self.pyver) if self.own_target else None
-            self.python, self.error = envs.build_ours(self.base, target, profile)
+            self.python, self.error = envs.build_ours(self.base, profile)
             if self.python is None:
                 self.status = "build failed"
         elif self.pip:
@@ -223,7 +221,7 @@ def plan(args):
     # today's CPython: every other library too, each where it installs (the others are reported)
     py314, error = envs.debian_python("3.14")
     later = [
-        Job("ours-3.14", "atomics 2.0 (this)", "atomics", "3.14", base=py314, ours=True, own_target=True),
+        Job("ours-3.14", "atomics 2.0 (this)", "atomics", "3.14", base=py314, ours=True),
     ] + peer_jobs("3.14", py314, PEERS + [FT_UTILS], suffix="-3.14", sections=("ops",)) + [
         Job("stdlib-3.14", "stdlib", "stdlib", "3.14", base=py314),
     ]
@@ -236,7 +234,7 @@ def plan(args):
     wheel = ("--only-binary", ":all:")
     free = [
         Job("ours-3.13t", "atomics 2.0 (this)", "atomics", "3.13t", base=py313t, ours=True,
-            sections=("scaling", "arrays"), own_target=True),
+            sections=("scaling", "arrays")),
         Job("ft-utils-3.13t", "ft-utils", "ft-utils", "3.13t", base=py313t, pip="ft-utils", pip_args=wheel,
             module="ft_utils.concurrency", sections=("scaling",), venv_name="ft-utils"),
         Job("cereggii-3.13t", "cereggii", "cereggii", "3.13t", base=py313t, pip="cereggii", pip_args=wheel,

@@ -28,6 +28,10 @@ if [ "$tag" = 3.13t ]; then
     # version check. Nothing made for 3.13t is shipped: `pip install .` refuses it.
     export UNSAFE_PYO3_SKIP_VERSION_CHECK=1
 fi
+# A target directory per interpreter: each interpreter's configuration of PyO3 rebuilds the
+# extension, so sharing one directory would rebuild it at every switch. Apart, a second call for
+# the same interpreter and profile (the benchmark after the tests, the edit loop) finds its build.
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target/python-$tag}
 echo "== $tag: building the extension ($profile)" >&2
 (cd "$root" && VIRTUAL_ENV=$venv PATH=$venv/bin:$PATH maturin develop -q --profile "$profile" >&2)
 echo "$venv"
