@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: the Rust crates, then the Python suite on every interpreter of the list below,
-# with the static type checks on the newest of pyenv's (3.10 or later).
+# with the static type checks on the newest of pyenv's (3.10 or later), and both on aarch64 and
+# i686 (tools/test-cross.sh), two at a time.
 # Interpreters that the machine only may have (pyenv's) are skipped with a visible message when
 # absent; the others are set up once per machine and cached outside the checkout. A failure
 # anywhere fails.
@@ -30,6 +31,28 @@ TYPE_CHECKED="
 3.15t
 "
 
+# Two workers share the native Python suites (tools/test-suites.sh takes them one by one from a
+# queue, written below once the interpreters are known). The second runs the aarch64 and i686
+# suites first (tools/test-cross.sh, which sets itself up, into $queue/cross.log, shown at the
+# end; ATOMICS_SKIP_CROSS=1 skips them, visibly), from the start, beside the Rust part. Each
+# native suite keeps one core busy, as does each emulated one; the machine has two.
+queue=$root/target/test-queue
+rm -rf "$queue"
+mkdir -p "$queue"
+echo 0 >"$queue/next"
+skipped=()
+if [ "${ATOMICS_SKIP_CROSS:-0}" = 1 ]; then
+    skipped+=("aarch64 and i686 (ATOMICS_SKIP_CROSS=1)")
+    setsid "$root"/tools/test-suites.sh "$queue" "$@" </dev/null &
+else
+    echo "== aarch64 and i686 (tools/test-cross.sh): running beside the rest, into $queue/cross.log"
+    setsid bash -c '"$1"/tools/test-cross.sh "${@:3}" >"$2/cross.log" 2>&1; echo $? >"$2/cross.status"
+                    exec "$1"/tools/test-suites.sh "$2" "${@:3}"' _ "$root" "$queue" "$@" </dev/null &
+fi
+second=$!
+# stopped with everything it started if this script ends early
+trap 'kill -- -"$second" 2>/dev/null || true' EXIT
+
 echo "== Rust: cargo test (core crate, doctests included), clippy, rustfmt, rustdoc"
 cargo test -q -p atomics-core --release
 cargo clippy -q --workspace --all-targets -- -D warnings
@@ -54,12 +77,11 @@ else
 fi
 # ------------------------------------------------------------------------------------------------
 
-interpreters=()
-skipped=()
+# The interpreters of the queue ("NAME PATH" lines)
 # The static type checks (mypy, pyright, stubtest: tests/test_typing.py) check every Python
 # version from one place: the newest of pyenv's interpreters (3.10 to 3.13: tools/find-python.sh),
 # whose virtualenv also gets tools/requirements-typing.txt.
-typing_python=""
+typing_name=""
 for name in $PYTHONS; do
     if [ -n "${ATOMICS_PYTHONS:-}" ] && [[ " $ATOMICS_PYTHONS " != *" $name "* ]]; then
         continue
@@ -69,55 +91,32 @@ for name in $PYTHONS; do
         continue
     fi
     found=$(tools/find-python.sh "$name" </dev/null)
-    if [ -n "$found" ]; then interpreters+=("$found"); else skipped+=("$name"); fi
-    case $name in 3.10 | 3.11 | 3.12 | 3.13) [ -z "$found" ] || typing_python=$found ;; esac
+    if [ -n "$found" ]; then echo "$name $found" >>"$queue/interpreters"; else skipped+=("$name"); fi
+    case $name in 3.10 | 3.11 | 3.12 | 3.13) [ -z "$found" ] || typing_name=$name ;; esac
 done
-if [ -z "$typing_python" ]; then
+if [ -z "$typing_name" ]; then
     skipped+=("the static type checks (they need pyenv's CPython 3.10 or later)")
 fi
+echo "$typing_name" >"$queue/typing"
+touch "$queue/interpreters" "$queue/ready"
+echo "== the native Python suites: $(cut -d' ' -f1 "$queue/interpreters" | tr '\n' ' ')(two at a time once aarch64 and i686 are done)"
+"$root"/tools/test-suites.sh "$queue" "$@"
+wait "$second" || true
+trap - EXIT
 
 passed=()
 failed=()
-# Other CPUs, beside the native suites below (each of which keeps one core busy, of two): both
-# suites on Linux aarch64 under qemu-user and on i686 as 32-bit programs (tools/test-cross.sh,
-# which sets itself up; ATOMICS_SKIP_CROSS=1 skips them, visibly). Their output is shown at the
-# end.
-cross_log=$root/target/test-cross.log
-cross_pid=""
-if [ "${ATOMICS_SKIP_CROSS:-0}" = 1 ]; then
-    skipped+=("aarch64 and i686 (ATOMICS_SKIP_CROSS=1)")
-else
-    mkdir -p "$root/target"
-    echo "== aarch64 and i686 (tools/test-cross.sh): running beside the native suites, into $cross_log"
-    setsid "$root"/tools/test-cross.sh "$@" >"$cross_log" 2>&1 </dev/null &
-    cross_pid=$!
-    # stopped with everything it started if this script ends early
-    trap 'kill -- -"$cross_pid" 2>/dev/null || true' EXIT
-fi
-
-for python in "${interpreters[@]}"; do
-    venv=$("$root"/tools/env.sh "$python")
-    tag=$(basename "$venv")
-    typing=0
-    if [ "$python" = "$typing_python" ]; then
-        echo "== Python $tag: installing the type checkers (tools/requirements-typing.txt)"
-        "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$root/tools/requirements-typing.txt"
-        typing=1
-        tag="$tag (with the static type checks)"
-    fi
-    echo "== Python $tag: pytest"
-    if ATOMICS_TYPING=$typing "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"; then
-        passed+=("$tag")
-    else
-        failed+=("$tag")
-    fi
-done
-
-if [ -n "$cross_pid" ]; then
-    echo "== aarch64 and i686: waiting for tools/test-cross.sh; its output:"
-    if wait "$cross_pid"; then passed+=("aarch64 i686"); else failed+=("aarch64/i686"); fi
-    trap - EXIT
-    cat "$cross_log"
+n=0
+while read -r name _; do   # each suite's outcome, in the order of the list
+    outcome=FAILED
+    [ ! -e "$queue/$n.status" ] || read -r outcome name <"$queue/$n.status"
+    if [ "$outcome" = passed ]; then passed+=("$name"); else failed+=("$name"); fi
+    n=$((n + 1))
+done <"$queue/interpreters"
+if [ "${ATOMICS_SKIP_CROSS:-0}" != 1 ]; then
+    echo "== aarch64 and i686 (tools/test-cross.sh): its output"
+    cat "$queue/cross.log"
+    if [ "$(cat "$queue/cross.status" 2>/dev/null)" = 0 ]; then passed+=("aarch64 i686"); else failed+=("aarch64/i686"); fi
 fi
 
 echo "== passed on: ${passed[*]:-none}"
