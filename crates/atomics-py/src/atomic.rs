@@ -196,6 +196,18 @@ pub(crate) fn family_of_class<I: PyTypeInfo, B: PyTypeInfo, F: PyTypeInfo>(obj: 
     }
 }
 
+/// Gives the single atomic `slf` its memory from `source` (see [`init`]).
+fn init_single(
+    slf: &Bound<'_, AtomicBase>,
+    source: Source<'_, '_>,
+    width: &Bound<'_, PyAny>,
+    is_integral: &Bound<'_, PyAny>,
+    is_signed: &Bound<'_, PyAny>,
+) -> PyResult<()> {
+    let kind = || kind_of(family_of(slf), is_integral, is_signed);
+    init(slf.as_super(), "Atomic", source, None, width, kind, is_signed)
+}
+
 /// The family of a single atomic or view (see [`family_of_class`]).
 fn family_of(slf: &Bound<'_, AtomicBase>) -> Option<Family> {
     family_of_class::<AtomicIntegralBase, AtomicBytesBase, AtomicFloatBase>(slf.as_any())
@@ -239,15 +251,7 @@ impl AtomicBase {
         is_integral: &Bound<'_, PyAny>,
         is_signed: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        init(
-            slf.as_super(),
-            "Atomic",
-            Source::Owned,
-            None,
-            width,
-            || kind_of(family_of(slf), is_integral, is_signed),
-            is_signed,
-        )
+        init_single(slf, Source::Owned, width, is_integral, is_signed)
     }
 
     /// Gives the object a new shared-memory segment of its own (`atomic(..., shared=True)`),
@@ -258,15 +262,7 @@ impl AtomicBase {
         is_integral: &Bound<'_, PyAny>,
         is_signed: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        init(
-            slf.as_super(),
-            "Atomic",
-            Source::NewSegment,
-            None,
-            width,
-            || kind_of(family_of(slf), is_integral, is_signed),
-            is_signed,
-        )
+        init_single(slf, Source::NewSegment, width, is_integral, is_signed)
     }
 
     /// Makes the object the atomic of `width` bytes at data `offset` of `segment`.
@@ -278,16 +274,7 @@ impl AtomicBase {
         is_integral: &Bound<'_, PyAny>,
         is_signed: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        let source = Source::Segment(segment, offset);
-        init(
-            slf.as_super(),
-            "Atomic",
-            source,
-            None,
-            width,
-            || kind_of(family_of(slf), is_integral, is_signed),
-            is_signed,
-        )
+        init_single(slf, Source::Segment(segment, offset), width, is_integral, is_signed)
     }
 
     /// Makes the object a view of `core`'s memory.
