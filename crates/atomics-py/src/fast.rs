@@ -20,7 +20,10 @@
 use atomics_core::{Core, MemoryOrder, OpType, Operand, Outcome, Param, Returns, Width};
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::{intern, Borrowed};
+use std::sync::OnceLock;
+
+use pyo3::types::PyString;
+use pyo3::Borrowed;
 
 use crate::atomic::AtomicMemoryBase;
 use crate::cmpxchg::new_result_object;
@@ -98,14 +101,24 @@ unsafe fn try_with_orders<V: Values>(
     unsafe { apply::<V>(op, slf, args, order, failure) }
 }
 
+/// The interned names of the integer family's order parameters (`order`, `success`,
+/// `failure`), made once, when the module is made ([`init`]): read here without a
+/// once-cell's initialisation on the path.
+static ORDER_NAMES: OnceLock<[Py<PyString>; 3]> = OnceLock::new();
+
+/// Makes [`ORDER_NAMES`].
+pub(crate) fn init(py: Python<'_>) {
+    let _ = ORDER_NAMES.set(["order", "success", "failure"].map(|name| PyString::intern(py, name).unbind()));
+}
+
 /// The interned name of an order parameter of the integer family, if `param` is one.
+#[inline(always)]
 fn order_name(param: Param) -> Option<*mut ffi::PyObject> {
-    // SAFETY: only called from `try_with_orders`, with the thread attached.
-    let py = unsafe { Python::assume_attached() };
+    let names = ORDER_NAMES.get()?;
     Some(match param {
-        Param::Order => intern!(py, "order").as_ptr(),
-        Param::SuccessOrder => intern!(py, "success").as_ptr(),
-        Param::FailureOrder => intern!(py, "failure").as_ptr(),
+        Param::Order => names[0].as_ptr(),
+        Param::SuccessOrder => names[1].as_ptr(),
+        Param::FailureOrder => names[2].as_ptr(),
         _ => return None,
     })
 }

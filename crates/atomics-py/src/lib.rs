@@ -34,6 +34,7 @@ mod values;
 #[pymodule(gil_used = false)]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     compat::init(m.py())?;
+    fast::init(m.py());
     m.add_class::<atomic::AtomicCore>()?;
     m.add_class::<context::ViewContextBase>()?;
     m.add_class::<atomic::AtomicMemoryBase>()?;

@@ -144,10 +144,14 @@ impl Backing {
     /// never across Python code (which could wait on a release that waits on this operation).
     #[inline(always)]
     pub(crate) fn enter(&self, region: Region) -> PyResult<InUse<'_>> {
-        match self.guard.enter() {
-            Some(entered) => Ok(InUse { region, _entered: entered }),
-            None => Err(released_error()),
-        }
+        self.try_enter(region).ok_or_else(released_error)
+    }
+
+    /// [`Backing::enter`] without the error: `None` once released (`fast.rs`, which then
+    /// leaves the call to the general way, where the error is made).
+    #[inline(always)]
+    pub(crate) fn try_enter(&self, region: Region) -> Option<InUse<'_>> {
+        Some(InUse { region, _entered: self.guard.enter()? })
     }
 
     /// Admits one operation on any of the backing's memory (a bulk operation), or the

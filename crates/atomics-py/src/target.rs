@@ -116,7 +116,7 @@ impl<V: Values> Target<'_, V> {
     /// memory is released or the core refuses it (`fast.rs`).
     #[inline(always)]
     pub(crate) fn try_apply(&self, op: OpType, operand: Operand, order: MemoryOrder) -> Option<Outcome> {
-        let outcome = self.enter().ok()?.apply(op, self.kind, operand, order);
+        let outcome = self.backing.try_enter(self.region)?.apply(op, self.kind, operand, order);
         outcome.ok()
     }
 
