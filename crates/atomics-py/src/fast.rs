@@ -17,11 +17,11 @@
 //! results and errors passed as `PyResult`s, the conversions' slower cases. It is written
 //! against the C API, returns new references or NULL with an exception set, and never panics.
 
+use std::sync::OnceLock;
+
 use atomics_core::{Core, MemoryOrder, OpType, Operand, Outcome, Param, Returns, Width};
 use pyo3::ffi;
 use pyo3::prelude::*;
-use std::sync::OnceLock;
-
 use pyo3::types::PyString;
 use pyo3::Borrowed;
 
