@@ -115,8 +115,10 @@ def _alive(pid):
     return True
 
 
-def pong(ball, rounds):
-    """Ping-pong partner: waits for each odd value and answers with the next even one."""
+def pong(ball, rounds, ready):
+    """Ping-pong partner: says it runs, then waits for each odd value and answers with the next even one."""
+    ready.store(1)
+    ready.notify_all()
     for i in range(rounds):
         mine = 2 * i + 1
         while ball.load() != mine:
