@@ -199,6 +199,23 @@ def test_context_constructor_keyword_only():
         atomics.ctx.AtomicViewContext(buffer=bytearray(4), is_signed=True)
 
 
+@pytest.mark.parametrize("atype", [INT, UINT, BYTES, atomics.FLOAT], ids=lambda t: t.__name__)
+@pytest.mark.parametrize("width", [4, 8])
+def test_atomicview_makes_what_the_context_class_makes(atype, width):
+    # atomicview() makes these contexts in one native call, without their __init__
+    made = []
+    for make in (lambda b: atomics.atomicview(b, atype),
+                 lambda b: atomics._factory.row(atype).context(buffer=b)):
+        buf = bytearray(width)
+        with make(buf) as v:
+            v.store(3 if atype is not BYTES else b"\3" * width)
+            made.append((type(v).__mro__, v.width, v.readonly, v.ops_supported, str(v), bytes(buf)))
+            if atype in (INT, UINT):
+                made[-1] += (v.signed, v.fetch_sub(4))
+        assert no_pins(buf)
+    assert made[0] == made[1]
+
+
 @pytest.mark.parametrize("name", ATYPE_NAMES)
 @pytest.mark.parametrize("buffer", [5, "abcd", [1, 2, 3, 4], None, 4.0, object(), {"a": 1}], ids=stable_repr)
 def test_non_buffer_objects(name, buffer):

@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from . import arrays, base, ctx
 from ._atypes import ANY, BYTES, FLOAT, INT, INTEGRAL, UINT
+from ._native import new_view_context
 
 
 class Row(NamedTuple):
@@ -85,7 +86,9 @@ def atomicview(buffer, atype, **kwargs):
     buffer protocol; its size is the width). The buffer stays pinned until the context exits.
     """
     found = row(atype)
-    return found.context(buffer=buffer, **kwargs) if found.keywords else found.context(buffer=buffer)
+    if found.keywords:
+        return found.context(buffer=buffer, **kwargs)
+    return new_view_context(found.context, buffer)  # what context(buffer=buffer) makes
 
 
 def array_class(atype, kwargs):

@@ -15,7 +15,7 @@ use atomics_core::{Family, Region, RegionArray, ValueKind};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::type_object::PyTypeInfo;
-use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyDict, PyList, PyString, PyTuple, PyType};
 
 use crate::errors::{core_error, text};
 use crate::handle::{Handle, Source};
@@ -150,8 +150,7 @@ impl AtomicMemoryBase {
     /// A second object over the same memory, of the same class (a cheap per-thread handle).
     /// Dropping either never releases the memory for the other.
     fn __copy__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        let cls = slf.get_type();
-        let copy = cls.call_method1("__new__", (&cls,))?;
+        let copy = uninitialised(&slf.get_type())?;
         let shared = slf.get().handle()?.share(slf.py());
         copy.cast::<AtomicMemoryBase>()?.get().init("Atomic", || Ok(shared))?;
         Ok(copy)
@@ -194,6 +193,20 @@ pub(crate) fn family_of_class<I: PyTypeInfo, B: PyTypeInfo, F: PyTypeInfo>(obj: 
     } else {
         None
     }
+}
+
+/// A new object of class `cls` as its `__new__` makes it, before any `__init__`: what
+/// `cls.__new__(cls)` gives, without looking `__new__` up and wrapping the call.
+pub(crate) fn uninitialised<'py>(cls: &Bound<'py, PyType>) -> PyResult<Bound<'py, PyAny>> {
+    let py = cls.py();
+    // SAFETY: `cls` is a valid type object; its slot is read as CPython's `type_call` reads it.
+    let Some(tp_new) = (unsafe { (*cls.as_type_ptr()).tp_new }) else {
+        return Err(PyTypeError::new_err(format!("cannot create '{}' instances", cls.name()?)));
+    };
+    let args = PyTuple::empty(py);
+    // SAFETY: called as `type_call` calls it: the class, a tuple of arguments and no keywords,
+    // with the thread attached; it returns a new reference, or NULL with an exception set.
+    unsafe { Bound::from_owned_ptr_or_err(py, tp_new(cls.as_type_ptr(), args.as_ptr(), std::ptr::null_mut())) }
 }
 
 /// Gives the single atomic `slf` its memory from `source` (see [`init`]).

@@ -3,16 +3,17 @@
 //! the view over it, hands the view out on `__enter__` and releases the buffer on `__exit__`
 //! or `release()`. The Python subclasses (`atomics.ctx`) keep the 1.0 names and keyword
 //! constructors and name their view class (`_view_class`); everything a `with` statement
-//! runs is here, in one native call each.
+//! runs is here, in one native call each, and so is `atomicview()`'s making of a context
+//! ([`new_view_context`]).
 
 use std::sync::{Mutex, MutexGuard};
 
 use pyo3::exceptions::PyValueError;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::{PyDict, PyTuple, PyType};
 
-use crate::atomic::{AtomicBase, AtomicCore};
+use crate::atomic::{uninitialised, AtomicBase, AtomicCore};
 
 /// Where a context is in its life: what it made, and which of enter, exit and release came.
 #[derive(Default)]
@@ -78,7 +79,7 @@ impl ViewContextBase {
         let core = Bound::new(py, AtomicCore::new(buffer, is_integral, is_signed.clone().unbind())?)?;
         let made = (|| {
             let class = slf.get_type().getattr(intern!(py, "_view_class"))?;
-            let view = class.call_method1(intern!(py, "__new__"), (&class,))?.cast_into::<AtomicBase>()?;
+            let view = uninitialised(class.cast::<PyType>()?)?.cast_into::<AtomicBase>()?;
             AtomicBase::_init_view(&view, core.as_any())?;
             let mut state = slf.get().state();
             if state.made.is_some() {
@@ -143,4 +144,19 @@ impl ViewContextBase {
             Ok(())
         })
     }
+}
+
+/// A context of class `cls` over `buffer`: what `cls(buffer=buffer)` makes, in one native call
+/// (`atomicview()` for the atypes that take no keywords). The class names the `is_integral`
+/// and `is_signed` its `__init__` gives `_init` (`_flags`); its `__init__` does not run.
+#[pyfunction]
+pub(crate) fn new_view_context<'py>(
+    cls: &Bound<'py, PyType>,
+    buffer: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, ViewContextBase>> {
+    let (is_integral, is_signed): (Bound<'py, PyAny>, Bound<'py, PyAny>) =
+        cls.getattr(intern!(cls.py(), "_flags"))?.extract()?;
+    let context = uninitialised(cls)?.cast_into::<ViewContextBase>()?;
+    ViewContextBase::_init(&context, buffer, &is_integral, &is_signed)?;
+    Ok(context)
 }
