@@ -32,6 +32,21 @@ def test_dispatch(atype, kwargs, cls, w):
     assert type(b) is cls and b.width == w
 
 
+@pytest.mark.parametrize("atype", [INT, UINT, BYTES, atomics.FLOAT], ids=lambda t: t.__name__)
+@pytest.mark.parametrize("w", [4, 8])
+@pytest.mark.parametrize("shared", [False, True])
+def test_atomic_makes_what_the_class_makes(atype, w, shared):
+    # atomic() makes these in one native call, without their __init__
+    cls = atomics._factory.row(atype).atomic
+    made = []
+    for a in (atomics.atomic(w, atype, shared=shared), cls(width=w)):
+        a.store(3 if atype is not BYTES else b"\3" * w)
+        made.append((type(a).__mro__, a.width, a.readonly, a.ops_supported, str(a)))
+        if atype in (INT, UINT):
+            made[-1] += (a.signed, a.fetch_sub(4))
+    assert made[0] == made[1]
+
+
 class _SubINT(INT):
     pass
 

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from . import arrays, base, ctx
 from ._atypes import ANY, BYTES, FLOAT, INT, INTEGRAL, UINT
-from ._native import new_view_context
+from ._native import new_atomic, new_view_context
 
 
 class Row(NamedTuple):
@@ -52,12 +52,15 @@ class _Flags:
 
 
 def flags(atype, width, kwargs):
-    """(class, is_integral, is_signed) of an atomic of ``atype``: the keywords go through the
-    class's ``__init__`` exactly as ``atomic()`` passes them, so that they are checked the same
-    way (the same ``TypeError`` for a missing or unknown one)."""
+    """(class, is_integral, is_signed) of an atomic of ``atype``: the class's ``_flags``, or
+    for an atype that takes keywords, what its ``__init__`` makes of them exactly as
+    ``atomic()`` passes them, so that they are checked the same way (the same ``TypeError``
+    for a missing or unknown one)."""
     found = row(atype)
+    if not found.keywords:
+        return (found.atomic, *found.atomic._flags)
     stand_in = _Flags()
-    found.atomic.__init__(stand_in, width=width, **(kwargs if found.keywords else {}))
+    found.atomic.__init__(stand_in, width=width, **kwargs)
     return found.atomic, stand_in.is_integral, stand_in.is_signed
 
 
@@ -78,7 +81,9 @@ def atomic(width, atype, *, shared=False, **kwargs):
         obj = cls.__new__(cls)
         obj._init_new_segment(width, is_integral, is_signed)
         return obj
-    return found.atomic(width=width, **kwargs) if found.keywords else found.atomic(width=width)
+    if found.keywords:
+        return found.atomic(width=width, **kwargs)
+    return new_atomic(found.atomic, width)  # what atomic(width=width) makes
 
 
 def atomicview(buffer, atype, **kwargs):

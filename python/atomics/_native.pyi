@@ -37,6 +37,7 @@ __all__ = [
     "SharedSegment",
     "unlink_created_segments",
     "install_operations",
+    "new_atomic",
     "new_view_context",
     "is_valid_store_order",
     "is_valid_load_order",
@@ -58,6 +59,7 @@ _B = TypeVar("_B", bound=_Memory)
 _NewInt = TypeVar("_NewInt", bound=SupportsIndex)
 _NewBytes = TypeVar("_NewBytes", bound=_Memory)
 _NewFloat = TypeVar("_NewFloat", bound=SupportsFloat | SupportsIndex)
+_NewAtomic = TypeVar("_NewAtomic", bound="AtomicBase")
 _Context = TypeVar("_Context", bound="AtomicViewContextBase")
 
 # A memory order: a MemoryOrder, its int value, or None (SEQ_CST, the default).
@@ -446,6 +448,7 @@ class SharedSegment:
     ) -> None: ...
 
 def install_operations(cls: type) -> None: ...
+def new_atomic(cls: type[_NewAtomic], width: int) -> _NewAtomic: ...
 def new_view_context(cls: type[_Context], buffer: _Memory) -> _Context: ...
 def unlink_created_segments() -> None: ...
 def is_valid_store_order(order: int) -> bool: ...

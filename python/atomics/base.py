@@ -1,5 +1,10 @@
 """Atomic objects over private memory (zero-initialised, freed with the last object that
-uses it). Build them with ``atomics.atomic(width, atype)``."""
+uses it). Build them with ``atomics.atomic(width, atype)``.
+
+The classes that take no keywords name the ``is_integral`` and ``is_signed`` their ``__init__``
+gives ``_init_owned`` (``_flags``), so that ``atomic()`` makes them in one native call
+(``new_atomic``), without running ``__init__``.
+"""
 
 from ._atypes import ANY, BYTES, FLOAT, INT, INTEGRAL, UINT
 from ._native import AtomicBase as _AtomicBase
@@ -26,29 +31,37 @@ class AtomicIntegral(_AtomicIntegralBase, Atomic, INTEGRAL):
 class AtomicBytes(_AtomicBytesBase, Atomic, BYTES):
     """An atomic whose value is ``bytes``."""
 
+    _flags = (False, False)
+
     def __init__(self, *, width):
-        self._init_owned(width, False, False)
+        self._init_owned(width, *self._flags)
 
 
 class AtomicFloat(_AtomicFloatBase, Atomic, FLOAT):
     """An atomic IEEE float of 4 (f32) or 8 (f64) bytes."""
 
+    _flags = (False, False)
+
     def __init__(self, *, width):
-        self._init_owned(width, False, False)
+        self._init_owned(width, *self._flags)
 
 
 class AtomicInt(AtomicIntegral, INT):
     """A signed integer atomic."""
 
+    _flags = (True, True)
+
     def __init__(self, *, width):
-        self._init_owned(width, True, True)
+        self._init_owned(width, *self._flags)
 
 
 class AtomicUint(AtomicIntegral, UINT):
     """An unsigned integer atomic."""
 
+    _flags = (True, False)
+
     def __init__(self, *, width):
-        self._init_owned(width, True, False)
+        self._init_owned(width, *self._flags)
 
 
 # Each class gets descriptors of its own, so that CPython specializes calls on its instances.

@@ -13,6 +13,7 @@ use std::sync::{Arc, OnceLock};
 
 use atomics_core::{Family, Region, RegionArray, ValueKind};
 use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::type_object::PyTypeInfo;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple, PyType};
@@ -207,6 +208,23 @@ pub(crate) fn uninitialised<'py>(cls: &Bound<'py, PyType>) -> PyResult<Bound<'py
     // SAFETY: called as `type_call` calls it: the class, a tuple of arguments and no keywords,
     // with the thread attached; it returns a new reference, or NULL with an exception set.
     unsafe { Bound::from_owned_ptr_or_err(py, tp_new(cls.as_type_ptr(), args.as_ptr(), std::ptr::null_mut())) }
+}
+
+/// The `is_integral` and `is_signed` that the `__init__` of `cls`, a class whose atype takes
+/// no keywords, gives its native initialiser: the class's `_flags`.
+pub(crate) fn class_flags<'py>(cls: &Bound<'py, PyType>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+    cls.getattr(intern!(cls.py(), "_flags"))?.extract()
+}
+
+/// An atomic of class `cls` over private zeroed memory of `width` bytes: what
+/// `cls(width=width)` makes, in one native call (`atomic()` for the atypes that take no
+/// keywords); its `__init__` does not run (see [`class_flags`]).
+#[pyfunction]
+pub(crate) fn new_atomic<'py>(cls: &Bound<'py, PyType>, width: &Bound<'py, PyAny>) -> PyResult<Bound<'py, AtomicBase>> {
+    let (is_integral, is_signed) = class_flags(cls)?;
+    let atomic = uninitialised(cls)?.cast_into::<AtomicBase>()?;
+    init_single(&atomic, Source::Owned, width, &is_integral, &is_signed)?;
+    Ok(atomic)
 }
 
 /// Gives the single atomic `slf` its memory from `source` (see [`init`]).

@@ -13,7 +13,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple, PyType};
 
-use crate::atomic::{uninitialised, AtomicBase, AtomicCore};
+use crate::atomic::{class_flags, uninitialised, AtomicBase, AtomicCore};
 
 /// Where a context is in its life: what it made, and which of enter, exit and release came.
 #[derive(Default)]
@@ -147,15 +147,14 @@ impl ViewContextBase {
 }
 
 /// A context of class `cls` over `buffer`: what `cls(buffer=buffer)` makes, in one native call
-/// (`atomicview()` for the atypes that take no keywords). The class names the `is_integral`
-/// and `is_signed` its `__init__` gives `_init` (`_flags`); its `__init__` does not run.
+/// (`atomicview()` for the atypes that take no keywords); its `__init__` does not run (see
+/// `class_flags`).
 #[pyfunction]
 pub(crate) fn new_view_context<'py>(
     cls: &Bound<'py, PyType>,
     buffer: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, ViewContextBase>> {
-    let (is_integral, is_signed): (Bound<'py, PyAny>, Bound<'py, PyAny>) =
-        cls.getattr(intern!(cls.py(), "_flags"))?.extract()?;
+    let (is_integral, is_signed) = class_flags(cls)?;
     let context = uninitialised(cls)?.cast_into::<ViewContextBase>()?;
     ViewContextBase::_init(&context, buffer, &is_integral, &is_signed)?;
     Ok(context)

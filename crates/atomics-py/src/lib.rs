@@ -51,6 +51,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<shared::SharedSegment>()?;
     m.add_function(wrap_pyfunction!(shared::unlink_created_segments, m)?)?;
     m.add_function(wrap_pyfunction!(operations::install_operations, m)?)?;
+    m.add_function(wrap_pyfunction!(atomic::new_atomic, m)?)?;
     m.add_function(wrap_pyfunction!(context::new_view_context, m)?)?;
     m.add_function(wrap_pyfunction!(is_valid_store_order, m)?)?;
     m.add_function(wrap_pyfunction!(is_valid_load_order, m)?)?;
